@@ -1,0 +1,11 @@
+/** @hft/core: pure, synchronous building blocks of the trading runtime. */
+export * from "./clock.ts"
+export * from "./fixed-point.ts"
+export * from "./histogram.ts"
+export * from "./instrument.ts"
+export * from "./market-event.ts"
+export * from "./order-book.ts"
+export * from "./order.ts"
+export * from "./portfolio.ts"
+export * from "./risk.ts"
+export * from "./strategy.ts"
