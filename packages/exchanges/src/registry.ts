@@ -1,0 +1,25 @@
+/**
+ * The venue registry: every venue the runtime knows, by id.
+ *
+ * @module
+ */
+import { binance } from "./binance/index.ts"
+import type { Venue } from "./venue.ts"
+
+/** Every supported venue, in display order. */
+export const VENUES: ReadonlyArray<Venue> = [binance]
+
+/** Thrown for a venue id the registry does not know. */
+export class UnknownVenueError extends Error {
+  readonly _tag = "UnknownVenueError"
+  constructor(id: string) {
+    super(`unknown venue '${id}'; known venues: ${VENUES.map((v) => v.id).join(", ")}`)
+  }
+}
+
+/** The venue with this id. @throws UnknownVenueError */
+export const venueById = (id: string): Venue => {
+  const venue = VENUES.find((v) => v.id === id)
+  if (venue === undefined) throw new UnknownVenueError(id)
+  return venue
+}
