@@ -1,0 +1,43 @@
+import fc from "fast-check"
+import { describe, expect, it } from "vitest"
+import { crc32, crc32Signed } from "../src/crc32.ts"
+import { RawNumber, parseRawJson } from "../src/json-raw.ts"
+
+describe("crc32", () => {
+  it("matches zlib's CRC-32 on known vectors", () => {
+    expect(crc32("")).toBe(0)
+    expect(crc32("123456789")).toBe(0xcbf43926)
+    expect(crc32("The quick brown fox jumps over the lazy dog")).toBe(0x414fa339)
+  })
+  it("reproduces OKX's documented checksums (signed)", () => {
+    expect(crc32Signed("3366.1:7:3366.8:9:3366:6:3368:8")).toBe(-1881014294)
+    expect(crc32Signed("3366.1:7:3366.8:9:3368:8:3372:8")).toBe(831078360)
+  })
+})
+
+describe("parseRawJson", () => {
+  it("keeps numbers as their exact source text, including beyond 2^53", () => {
+    const v = parseRawJson(`{"connection_id":8423536080466635000,"p":0.5666,"q":[1.10,-2e-3],"s":"x\\"y","t":true,"n":null}`) as Record<string, unknown>
+    expect((v["connection_id"] as RawNumber).text).toBe("8423536080466635000")
+    expect((v["p"] as RawNumber).text).toBe("0.5666")
+    expect(((v["q"] as Array<RawNumber>)[0]!).text).toBe("1.10")
+    expect(((v["q"] as Array<RawNumber>)[1]!).text).toBe("-2e-3")
+    expect(v["s"]).toBe('x"y')
+    expect(v["t"]).toBe(true)
+    expect(v["n"]).toBe(null)
+  })
+  it("rejects invalid JSON", () => {
+    for (const bad of ["", "{", '{"a":}', "[1,]", "tru", '{"a":1} x', "01"]) expect(() => parseRawJson(bad)).toThrow()
+  })
+  it("agrees with JSON.parse on everything but number representation", () => {
+    const strip = (v: unknown): unknown =>
+      v instanceof RawNumber ? Number(v.text) : Array.isArray(v) ? v.map(strip) : v !== null && typeof v === "object" ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, strip(x)])) : v
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        const text = JSON.stringify(value)
+        expect(strip(parseRawJson(text))).toEqual(JSON.parse(text))
+      }),
+      { numRuns: 300 }
+    )
+  })
+})
