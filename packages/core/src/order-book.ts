@@ -9,6 +9,9 @@
  * @module
  */
 
+/** Moves of up to this many levels are done in a loop; a native copy costs more below it. */
+const SMALL_MOVE = 32
+
 /** Side of a book or an order: 0 = bid / buy, 1 = ask / sell. */
 export type Side = 0 | 1
 /** Bid side (buy). */
@@ -74,9 +77,15 @@ export class BookSide {
     if (this.count === this.keys.length) this.grow()
     const keys = this.keys
     const sizes = this.sizes
-    if (index < this.count) {
+    const tail = this.count - index
+    if (tail > SMALL_MOVE) {
       keys.copyWithin(index + 1, index, this.count)
       sizes.copyWithin(index + 1, index, this.count)
+    } else {
+      for (let j = this.count; j > index; j--) {
+        keys[j] = keys[j - 1]!
+        sizes[j] = sizes[j - 1]!
+      }
     }
     keys[index] = key
     sizes[index] = size
@@ -85,16 +94,26 @@ export class BookSide {
 
   /** Removes the level at array index `index`. */
   removeAt(index: number): void {
-    if (index < this.count - 1) {
+    const last = this.count - 1
+    if (last - index > SMALL_MOVE) {
       this.keys.copyWithin(index, index + 1, this.count)
       this.sizes.copyWithin(index, index + 1, this.count)
+    } else {
+      const keys = this.keys
+      const sizes = this.sizes
+      for (let j = index; j < last; j++) {
+        keys[j] = keys[j + 1]!
+        sizes[j] = sizes[j + 1]!
+      }
     }
-    this.count--
+    this.count = last
   }
 
   private grow(): void {
-    const keys = new Float64Array(this.keys.length * 2)
-    const sizes = new Float64Array(this.sizes.length * 2)
+    // At least one slot more, or a side created with capacity 0 would never grow.
+    const capacity = Math.max(8, this.keys.length * 2)
+    const keys = new Float64Array(capacity)
+    const sizes = new Float64Array(capacity)
     keys.set(this.keys)
     sizes.set(this.sizes)
     this.keys = keys

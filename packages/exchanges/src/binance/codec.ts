@@ -52,15 +52,23 @@ export class DepthDiff {
   /** Ask sizes. */
   askSizes = new Float64Array(64)
 
-  /** Makes room for `n` changes per side. */
+  /** Makes room for `n` changes per side (contents are not kept). */
   reserve(n: number): void {
-    if (n <= this.bidPrices.length) return
-    let size = this.bidPrices.length
-    while (size < n) size *= 2
-    this.bidPrices = new Float64Array(size)
-    this.bidSizes = new Float64Array(size)
-    this.askPrices = new Float64Array(size)
-    this.askSizes = new Float64Array(size)
+    while (this.bidPrices.length < n) this.grow()
+  }
+
+  /** Doubles the capacity of both sides, keeping their contents. */
+  grow(): void {
+    const size = this.bidPrices.length * 2
+    const widen = (a: Float64Array) => {
+      const b = new Float64Array(size)
+      b.set(a)
+      return b
+    }
+    this.bidPrices = widen(this.bidPrices)
+    this.bidSizes = widen(this.bidSizes)
+    this.askPrices = widen(this.askPrices)
+    this.askSizes = widen(this.askSizes)
   }
 
   /** A detached copy, for buffering while a snapshot is awaited. */
@@ -99,6 +107,73 @@ export class TradeFields {
 
 type Resolver = (venueSymbol: string) => Instrument | undefined
 
+const DEPTH_PREFIX = '{"e":"depthUpdate","E":'
+const SYMBOL_KEY = ',"s":"'
+const FIRST_ID_KEY = ',"U":'
+const LAST_ID_KEY = ',"u":'
+const BIDS_KEY = ',"b":['
+const ASKS_KEY = ',"a":['
+const CH_QUOTE = 34
+const CH_COMMA = 44
+const CH_LBRACKET = 91
+const CH_RBRACKET = 93
+const CH_RBRACE = 125
+
+/** Where the last scan stopped (module state keeps the scanner allocation-free). */
+let scanEnd = 0
+
+const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18]
+
+/**
+ * Scans a plain non-negative decimal that ends at a closing quote into units at `scale`
+ * in one pass; sets {@link scanEnd} at the quote. Same acceptance as core's
+ * `parseUnitsAt` for such text; NaN otherwise.
+ */
+const scanQuotedDecimal = (text: string, start: number, scale: number): number => {
+  let i = start
+  let value = 0
+  let c = text.charCodeAt(i)
+  while (c >= 48 && c <= 57) {
+    value = value * 10 + (c - 48)
+    c = text.charCodeAt(++i)
+  }
+  if (i === start) return NaN
+  let frac = 0
+  if (c === 46) {
+    c = text.charCodeAt(++i)
+    const fractionStart = i
+    while (c >= 48 && c <= 57) {
+      if (frac < scale) {
+        value = value * 10 + (c - 48)
+        frac++
+      } else if (c !== 48) {
+        return NaN
+      }
+      c = text.charCodeAt(++i)
+    }
+    if (i === fractionStart) return NaN
+  }
+  if (c !== CH_QUOTE) return NaN
+  scanEnd = i
+  value *= POW10[scale - frac]!
+  return value > Number.MAX_SAFE_INTEGER ? NaN : value
+}
+
+/** Scans a non-negative integer at `start`; sets {@link scanEnd}; −1 when there is none or it exceeds 2^53. */
+const scanInt = (text: string, start: number): number => {
+  let i = start
+  let value = 0
+  for (; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c < 48 || c > 57) break
+    value = value * 10 + (c - 48)
+  }
+  scanEnd = i
+  // JSON forbids leading zeros; ids beyond 2^53 would not be exact.
+  if (i === start || (i - start > 1 && text.charCodeAt(start) === 48) || value > Number.MAX_SAFE_INTEGER) return -1
+  return value
+}
+
 const levelsInto = (
   levels: unknown,
   instrument: Instrument,
@@ -129,13 +204,117 @@ export class BinanceDecoder {
   /** Message of the last error reply or malformed frame. */
   error = ""
   private readonly resolve: Resolver
+  /** Venue symbols already resolved, matched in place by the scanner. */
+  private readonly known: Array<string> = []
 
   constructor(resolve: Resolver) {
     this.resolve = resolve
   }
 
-  /** Decodes one frame; the kind says which field holds the result. */
+  /**
+   * Decodes one frame; the kind says which field holds the result. Diff-depth frames in
+   * Binance's own layout take the allocation-free scanner; anything else (other key
+   * order, whitespace, other events, malformed text) goes to the reference decoder.
+   */
   decode(text: string): FrameKind {
+    if (this.scanDepthUpdate(text)) return FrameKind.Depth
+    return this.decodeReference(text)
+  }
+
+  /**
+   * Scans `{"e":"depthUpdate","E":…,"s":"…","U":…,"u":…,"b":[["p","q"],…],"a":[…]}`
+   * exactly as Binance lays it out. Returns false, having changed nothing that the
+   * reference decoder does not overwrite, when the text is not in that layout.
+   */
+  scanDepthUpdate(text: string): boolean {
+    if (!text.startsWith(DEPTH_PREFIX)) return false
+    let i = DEPTH_PREFIX.length
+    const eventMs = scanInt(text, i)
+    i = scanEnd
+    if (eventMs < 0 || !text.startsWith(SYMBOL_KEY, i)) return false
+    i += SYMBOL_KEY.length
+    const close = text.indexOf('"', i)
+    if (close < 0) return false
+    const instrument = this.resolveSlice(text, i, close)
+    if (instrument === undefined) return false
+    i = close + 1
+    if (!text.startsWith(FIRST_ID_KEY, i)) return false
+    const firstId = scanInt(text, i + FIRST_ID_KEY.length)
+    i = scanEnd
+    if (firstId < 0 || !text.startsWith(LAST_ID_KEY, i)) return false
+    const lastId = scanInt(text, i + LAST_ID_KEY.length)
+    i = scanEnd
+    if (lastId < 0 || !text.startsWith(BIDS_KEY, i)) return false
+    const d = this.depth
+    const bidCount = this.scanLevels(text, i + BIDS_KEY.length, instrument, 0)
+    if (bidCount < 0) return false
+    i = scanEnd
+    if (!text.startsWith(ASKS_KEY, i)) return false
+    const askCount = this.scanLevels(text, i + ASKS_KEY.length, instrument, 1)
+    if (askCount < 0) return false
+    i = scanEnd
+    if (i !== text.length - 1 || text.charCodeAt(i) !== CH_RBRACE) return false
+    d.instrument = instrument
+    d.firstId = firstId
+    d.lastId = lastId
+    d.eventMs = eventMs
+    d.bidCount = bidCount
+    d.askCount = askCount
+    return true
+  }
+
+  /** Scans `["p","q"],…]` into one side of `depth`; returns the count (−1 if not in layout) and sets scanEnd past `]`. */
+  private scanLevels(text: string, start: number, instrument: Instrument, side: 0 | 1): number {
+    const d = this.depth
+    let i = start
+    let n = 0
+    if (text.charCodeAt(i) === CH_RBRACKET) {
+      scanEnd = i + 1
+      return 0
+    }
+    while (true) {
+      if (text.charCodeAt(i) !== CH_LBRACKET || text.charCodeAt(i + 1) !== CH_QUOTE) return -1
+      const price = scanQuotedDecimal(text, i + 2, instrument.priceScale)
+      i = scanEnd
+      if (!(price >= 0) || text.charCodeAt(i + 1) !== CH_COMMA || text.charCodeAt(i + 2) !== CH_QUOTE) return -1
+      const size = scanQuotedDecimal(text, i + 3, instrument.sizeScale)
+      i = scanEnd
+      if (!(size >= 0) || text.charCodeAt(i + 1) !== CH_RBRACKET) return -1
+      if (n === d.bidPrices.length) d.grow()
+      if (side === 0) {
+        d.bidPrices[n] = price
+        d.bidSizes[n] = size
+      } else {
+        d.askPrices[n] = price
+        d.askSizes[n] = size
+      }
+      n++
+      i += 2
+      const c = text.charCodeAt(i)
+      if (c === CH_RBRACKET) {
+        scanEnd = i + 1
+        return n
+      }
+      if (c !== CH_COMMA) return -1
+      i++
+    }
+  }
+
+  /** The followed instrument whose venue symbol is `text[start, end)`, without allocating. */
+  private resolveSlice(text: string, start: number, end: number): Instrument | undefined {
+    const known = this.known
+    for (let k = 0; k < known.length; k++) {
+      const candidate = known[k]!
+      if (candidate.length === end - start && text.startsWith(candidate, start)) return this.resolve(candidate)
+    }
+    const symbol = text.slice(start, end)
+    const instrument = this.resolve(symbol)
+    if (instrument !== undefined) known.push(symbol)
+    return instrument
+  }
+
+  /** The reference decoder: `JSON.parse` and field checks. */
+  decodeReference(text: string): FrameKind {
     let msg: Record<string, unknown>
     try {
       msg = JSON.parse(text) as Record<string, unknown>
@@ -160,14 +339,14 @@ export class BinanceDecoder {
       const u = msg["u"]
       const b = msg["b"]
       const a = msg["a"]
-      if (typeof U !== "number" || typeof u !== "number" || !Array.isArray(b) || !Array.isArray(a)) {
-        return this.malformed("depthUpdate lacks U, u, b or a")
+      if (!Number.isSafeInteger(U) || !Number.isSafeInteger(u) || !Array.isArray(b) || !Array.isArray(a)) {
+        return this.malformed("depthUpdate lacks U, u, b or a as exact integers and arrays")
       }
       const d = this.depth
       d.reserve(Math.max(b.length, a.length))
       d.instrument = instrument
-      d.firstId = U
-      d.lastId = u
+      d.firstId = U as number
+      d.lastId = u as number
       d.eventMs = typeof msg["E"] === "number" ? msg["E"] : 0
       d.bidCount = levelsInto(b, instrument, d.bidPrices, d.bidSizes)
       d.askCount = levelsInto(a, instrument, d.askPrices, d.askSizes)
