@@ -63,8 +63,12 @@ export class SimulatedClock implements Clock {
     return { cancel: () => void (timer.canceled = true) }
   }
 
-  /** Moves time forward to `us`, running every timer due on the way in time order. */
+  /**
+   * Moves time forward to `us` (never backwards), running every timer due on the way in
+   * time order, including those due at the current time.
+   */
   advanceTo(us: number): void {
+    us = Math.max(this.now, us)
     while (this.timers.length > 0 && this.timers[0]!.atUs <= us) {
       const timer = this.timers.shift()!
       this.now = Math.max(this.now, timer.atUs)

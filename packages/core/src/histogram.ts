@@ -41,10 +41,14 @@ export class Histogram {
     if (value > this.max) this.max = value
   }
 
-  /** The value at percentile `p` (0-100): the lower bound of its bucket; 0 when empty. */
+  /**
+   * The value at percentile `p` (0-100) by nearest rank (the ⌈p·count/100⌉-th smallest,
+   * at least the first), as the lower bound of its bucket; 0 when empty.
+   */
   percentile(p: number): number {
     if (this.count === 0) return 0
-    const rank = Math.max(1, Math.ceil((p / 100) * this.count))
+    // Multiply before dividing: (7 / 100) * 100 is 7.000000000000001, whose ceiling is one rank too high.
+    const rank = Math.max(1, Math.ceil((p * this.count) / 100))
     let seen = 0
     const counts = this.counts
     for (let i = 0; i < counts.length; i++) {
@@ -52,6 +56,14 @@ export class Histogram {
       if (seen >= rank) return lowerBoundOf(i)
     }
     return this.max
+  }
+
+  /** Adds everything recorded by `other` into this histogram. */
+  add(other: Histogram): void {
+    for (let i = 0; i < this.counts.length; i++) this.counts[i]! += other.counts[i]!
+    this.count += other.count
+    this.sum += other.sum
+    if (other.max > this.max) this.max = other.max
   }
 
   /** Forgets everything recorded. */

@@ -84,7 +84,8 @@ export class IllegalTransition extends Error {
 
 /**
  * The status an event leads to, or an {@link IllegalTransition}. `remaining` is the
- * unfilled size before the event (a fill of all of it fills the order).
+ * unfilled size before the event (a fill of all of it fills the order). A fill must have
+ * a positive integer size no larger than `remaining` and an integer price.
  */
 export const nextStatus = (status: OrderStatus, event: OrderEvent, remaining: number): OrderStatus | IllegalTransition => {
   switch (event.type) {
@@ -94,9 +95,11 @@ export const nextStatus = (status: OrderStatus, event: OrderEvent, remaining: nu
       return status === "new" ? "rejected" : new IllegalTransition(status, "reject")
     case "fill":
       if (status !== "accepted" && status !== "partially_filled") return new IllegalTransition(status, "fill")
-      if (!(event.size > 0) || event.size > remaining) {
+      if (!Number.isSafeInteger(event.size) || event.size <= 0 || event.size > remaining) {
         return new IllegalTransition(status, "fill", `size ${event.size} with ${remaining} remaining`)
       }
+      // Units are integers; anything else would throw half-way through applyOrderEvent.
+      if (!Number.isSafeInteger(event.price)) return new IllegalTransition(status, "fill", `price ${event.price}`)
       return event.size === remaining ? "filled" : "partially_filled"
     case "cancel":
       return status === "new" || status === "accepted" || status === "partially_filled"

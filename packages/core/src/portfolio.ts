@@ -42,6 +42,13 @@ export interface FillBooking {
   readonly realized: bigint
 }
 
+/**
+ * Fee of a fill of `size` at `price` at a rate of `ppm`, at the instrument's notional
+ * scale, exact and rounded toward +∞ (against the trader; a negative rate is a rebate).
+ */
+export const feeFor = (price: number, size: number, ppm: number): bigint =>
+  mulDivCeil(BigInt(price) * BigInt(size), BigInt(ppm), PPM)
+
 /** Converts an amount at `scale` decimals to ledger units. */
 export const toLedger = (amount: bigint, scale: number): bigint => amount * pow10(LEDGER_SCALE - scale)
 
@@ -94,13 +101,12 @@ export class Portfolio {
   }
 
   /**
-   * Books a fill: moves base and quote balances, charges the fee in the quote asset
-   * (rounded up to the notional scale), and updates position, average cost and
+   * Books a fill: moves base and quote balances, charges `fee` (at the notional scale,
+   * see {@link feeFor}) in the quote asset, and updates position, average cost and
    * realized PnL.
    */
-  applyFill(instrument: Instrument, side: Side, price: number, size: number, feePpm: number): FillBooking {
+  applyFill(instrument: Instrument, side: Side, price: number, size: number, fee: bigint): FillBooking {
     const notional = BigInt(price) * BigInt(size)
-    const fee = mulDivCeil(notional, BigInt(feePpm), PPM)
     const ns = notionalScale(instrument)
     const baseLedger = toLedger(BigInt(size), instrument.sizeScale)
     const quoteLedger = toLedger(notional, ns)

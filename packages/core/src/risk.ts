@@ -50,17 +50,28 @@ export interface Exposure {
   openSellSize: number
 }
 
-const productExceeds = (a: number, b: number, limit: bigint): boolean => {
-  const approx = a * b
-  // Below 2^53 the floating product is exact; above it, fall back to bigint.
-  if (approx <= Number.MAX_SAFE_INTEGER) return BigInt(approx) > limit
-  return BigInt(a) * BigInt(b) > limit
-}
-
-const productBelow = (a: number, b: number, limit: bigint): boolean => {
-  const approx = a * b
-  if (approx <= Number.MAX_SAFE_INTEGER) return BigInt(approx) < limit
-  return BigInt(a) * BigInt(b) < limit
+/**
+ * Sign of `a × b − limit`, exact. `b` is a safe integer; `a` is any finite number: a limit
+ * price, or a mid that may be a half unit.
+ */
+const compareProduct = (a: number, b: number, limit: bigint): number => {
+  let product: bigint
+  let scaled = limit
+  if (Number.isInteger(a)) {
+    const approx = a * b
+    // Below 2^53 the floating product of integers is exact; above it, fall back to bigint.
+    product = Number.isSafeInteger(approx) ? BigInt(approx) : BigInt(a) * BigInt(b)
+  } else {
+    // Every finite double is an integer over a power of two: compare a·2^k × b with limit·2^k.
+    let shift = 0n
+    while (!Number.isInteger(a)) {
+      a *= 2
+      shift++
+    }
+    product = BigInt(a) * BigInt(b)
+    scaled = limit << shift
+  }
+  return product > scaled ? 1 : product < scaled ? -1 : 0
 }
 
 /** The pre-trade risk checker for one account: trading state, limits per instrument, order rate. */
@@ -77,8 +88,8 @@ export class PreTradeRisk {
   }
 
   /**
-   * Checks an order. `mid` is the reference price in price units (NaN when unknown);
-   * `nowUs` feeds the rate limiter. Returns the denial reason, or undefined to allow.
+   * Checks an order. `mid` is the reference price in price units, possibly a half unit
+   * (NaN when unknown; any non-finite mid counts as unknown); `nowUs` feeds the rate limiter. Returns the denial reason, or undefined to allow.
    * An allowed order consumes one rate token.
    */
   check(instrument: Instrument, order: OrderRequest, exposure: Exposure, mid: number, nowUs: number): DenialReason | undefined {
@@ -97,15 +108,21 @@ export class PreTradeRisk {
     }
     if (size < instrument.minSize) return "BELOW_MIN_SIZE"
     if (size > limits.maxOrderSize) return "MAX_ORDER_SIZE"
-    if (Number.isNaN(mid)) return "NO_REFERENCE_PRICE"
+    if (!Number.isFinite(mid)) return "NO_REFERENCE_PRICE"
     const price = isLimit ? order.price : mid
-    if (productBelow(price, size, instrument.minNotional)) return "BELOW_MIN_NOTIONAL"
-    if (productExceeds(price, size, limits.maxOrderNotional)) return "MAX_ORDER_NOTIONAL"
+    if (compareProduct(price, size, instrument.minNotional) < 0) return "BELOW_MIN_NOTIONAL"
+    if (compareProduct(price, size, limits.maxOrderNotional) > 0) return "MAX_ORDER_NOTIONAL"
     const worst =
       order.side === BID
         ? exposure.position + exposure.openBuySize + size
         : exposure.position - exposure.openSellSize - size
-    if (Math.abs(worst) > limits.maxPosition && Math.abs(worst) > Math.abs(exposure.position)) return "MAX_POSITION"
+    // Beyond the limit is allowed only for an order that shrinks the position on its own side.
+    if (
+      Math.abs(worst) > limits.maxPosition &&
+      (Math.abs(worst) > Math.abs(exposure.position) || Math.sign(worst) !== Math.sign(exposure.position))
+    ) {
+      return "MAX_POSITION"
+    }
     if (isLimit && Math.abs(order.price - mid) * 10_000 > limits.priceBandBps * mid) return "PRICE_BAND"
     if (!this.takeToken(nowUs)) return "RATE_LIMIT"
     return undefined
