@@ -1,16 +1,13 @@
-/**
- * The hft runtime: cluster node, entities, and the embedded SQL client.
- *
- * @since 0.1.0
- */
-
-/** The `Account` entity (trading state, kill switch). @since 0.1.0 */
+/** @hft/actors: the runtime — cluster node, entities, market hub, trading node. */
 export * as AccountEntity from "./account-entity.ts"
-/** A single-node, in-process cluster runner layer. @since 0.1.0 */
+export * from "./account-host.ts"
 export * as ClusterNode from "./cluster-node.ts"
-/** An Effect `SqlClient` over `node:sqlite`. @since 0.1.0 */
+export * from "./market-hub.ts"
+export * from "./node-layer.ts"
+export * from "./order-manager.ts"
 export * as SqliteClient from "./sqlite-client.ts"
-/** The `Strategy` entity (Start / Stop / Status). @since 0.1.0 */
 export * as StrategyEntity from "./strategy-entity.ts"
-/** The `StrategyHost` service contract the Strategy entity delegates to. @since 0.1.0 */
-export * as StrategyHost from "./strategy-host.ts"
+export * from "./strategy-host.ts"
+export * from "./strategy-runner.ts"
+export * from "./trading-account.ts"
+export * from "./trading-node.ts"

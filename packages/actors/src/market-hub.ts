@@ -1,0 +1,188 @@
+/**
+ * The node's market hub: one supervised exchange session per (venue, symbol), shared by
+ * every consumer on this node and reference-counted — the session starts with its
+ * first subscriber and stops with its last.
+ *
+ * Market data reaches consumers synchronously from the socket callback (the hot path):
+ * listeners registered first are called first, so a paper venue registered before the
+ * strategies sees each book change before they act on it.
+ *
+ * @module
+ */
+import type { BookUpdate, Instrument, MarketListener, OrderBook, TradePrint } from "@hft/core"
+import { type FeedIncident, type FeedSession, type VenueEndpoints, runSession, venueById } from "@hft/exchanges"
+import { Context, Data, Duration, Effect, Exit, Layer, Scope } from "effect"
+
+/** A venue or symbol that cannot be served. */
+export class MarketDataError extends Data.TaggedError("MarketDataError")<{
+  readonly venue: string
+  readonly symbol: string
+  readonly reason: string
+}> {}
+
+/** One running session and the consumers of its data. */
+interface Line {
+  readonly venue: string
+  readonly symbol: string
+  readonly listeners: Array<MarketListener>
+  readonly scope: Scope.Closeable
+  readonly session: FeedSession
+  refs: number
+  /** Book updates and trades delivered. */
+  readonly counter: { messages: number }
+}
+
+/** Counters of one line, for status output. */
+export interface LineStats {
+  readonly venue: string
+  readonly symbol: string
+  readonly connected: boolean
+  readonly connects: number
+  readonly messages: number
+  readonly resyncs: number
+  readonly gaps: number
+  readonly checksumFailures: number
+  readonly malformed: number
+}
+
+/** How the hub reaches venues. */
+export interface MarketHubConfig {
+  /** Endpoints per venue id (simulators); venues not listed use their public endpoints. */
+  readonly endpoints: ReadonlyMap<string, VenueEndpoints>
+  /** Told about every incident of every session. */
+  readonly onIncident?: (venue: string, incident: FeedIncident) => void
+  /** Longest wait for a venue's instrument list. */
+  readonly metadataTimeout?: Duration.Duration
+}
+
+/** The node's market hub. */
+export class MarketHub extends Context.Service<
+  MarketHub,
+  {
+    /**
+     * Adds a listener for one symbol on one venue for the life of the current scope,
+     * starting the session if it is the first; resolves once the venue's instrument
+     * is known.
+     */
+    readonly subscribe: (
+      venue: string,
+      symbol: string,
+      listener: MarketListener
+    ) => Effect.Effect<Instrument, MarketDataError, Scope.Scope>
+    /** The synchronised book, or undefined while it is not in sync or not followed. */
+    readonly book: (venue: string, symbol: string) => OrderBook | undefined
+    /** Counters of every running line. */
+    readonly stats: () => ReadonlyArray<LineStats>
+  }
+>()("@hft/actors/MarketHub") {
+  /** The hub, with its sessions in the layer's scope. */
+  static readonly layer = (config: MarketHubConfig) =>
+    Layer.effect(
+      MarketHub,
+      Effect.gen(function*() {
+        const lines = new Map<string, Line>()
+        const key = (venue: string, symbol: string) => `${venue}\u0000${symbol}`
+        yield* Effect.addFinalizer(() =>
+          Effect.forEach([...lines.values()], (line) => Scope.close(line.scope, Exit.void), { discard: true })
+        )
+
+        const open = Effect.fnUntraced(function*(venueId: string, symbol: string) {
+          const venue = yield* Effect.try({
+            try: () => venueById(venueId),
+            catch: (error) => new MarketDataError({ venue: venueId, symbol, reason: (error as Error).message })
+          })
+          const listeners: Array<MarketListener> = []
+          const counter = { messages: 0 }
+          const dispatcher: MarketListener = {
+            onBook(update: BookUpdate) {
+              counter.messages++
+              for (let i = 0; i < listeners.length; i++) listeners[i]!.onBook(update)
+            },
+            onTrade(trade: TradePrint) {
+              counter.messages++
+              for (let i = 0; i < listeners.length; i++) listeners[i]!.onTrade(trade)
+            },
+            onBookInvalid(instrument, reason) {
+              for (let i = 0; i < listeners.length; i++) listeners[i]!.onBookInvalid?.(instrument, reason)
+            }
+          }
+          const scope = yield* Scope.make()
+          const endpoints = config.endpoints.get(venueId)
+          const session = yield* Scope.provide(scope)(
+            runSession({
+              venue,
+              symbols: [symbol],
+              listener: dispatcher,
+              ...(endpoints === undefined ? {} : { endpoints }),
+              ...(config.onIncident === undefined ? {} : { onIncident: (i: FeedIncident) => config.onIncident!(venueId, i) })
+            })
+          )
+          const line: Line = {
+            venue: venueId,
+            symbol,
+            listeners,
+            scope,
+            session,
+            refs: 0,
+            counter
+          }
+          lines.set(key(venueId, symbol), line)
+          return line
+        })
+
+        const awaitInstrument = (line: Line) =>
+          Effect.gen(function*() {
+            while (true) {
+              const instrument = line.session.feed.instrument(line.symbol)
+              if (instrument !== undefined) return instrument
+              const table = line.session.feed.instruments()
+              if (table !== undefined && table.fromSymbol(line.symbol) === undefined) {
+                return yield* new MarketDataError({ venue: line.venue, symbol: line.symbol, reason: "the venue does not list it" })
+              }
+              yield* Effect.sleep(Duration.millis(20))
+            }
+          }).pipe(
+            Effect.timeoutOrElse({
+              duration: config.metadataTimeout ?? Duration.seconds(30),
+              orElse: () =>
+                Effect.fail(new MarketDataError({ venue: line.venue, symbol: line.symbol, reason: "no instrument list from the venue in time" }))
+            })
+          )
+
+        const release = (line: Line, listener: MarketListener) =>
+          Effect.gen(function*() {
+            const at = line.listeners.indexOf(listener)
+            if (at >= 0) line.listeners.splice(at, 1)
+            line.refs--
+            if (line.refs === 0) {
+              lines.delete(key(line.venue, line.symbol))
+              yield* Scope.close(line.scope, Exit.void)
+            }
+          })
+
+        return MarketHub.of({
+          subscribe: (venue, symbol, listener) =>
+            Effect.gen(function*() {
+              const line = lines.get(key(venue, symbol)) ?? (yield* open(venue, symbol))
+              line.refs++
+              line.listeners.push(listener)
+              yield* Effect.addFinalizer(() => release(line, listener))
+              return yield* awaitInstrument(line)
+            }),
+          book: (venue, symbol) => lines.get(key(venue, symbol))?.session.feed.book(symbol),
+          stats: () =>
+            [...lines.values()].map((line) => ({
+              venue: line.venue,
+              symbol: line.symbol,
+              connected: line.session.isConnected(),
+              connects: line.session.connects(),
+              messages: line.counter.messages,
+              resyncs: line.session.feed.stats.resyncs,
+              gaps: line.session.feed.stats.gaps,
+              checksumFailures: line.session.feed.stats.checksumFailures,
+              malformed: line.session.feed.stats.malformed
+            }))
+        })
+      })
+    )
+}

@@ -1,0 +1,8 @@
+/** @hft/strategies: built-in strategies, written only against the public strategy API. */
+import type { AnyStrategy } from "@hft/core"
+import { marketMaker } from "./market-maker.ts"
+
+export * from "./market-maker.ts"
+
+/** Built-in strategies by name. */
+export const BUILT_IN_STRATEGIES: ReadonlyMap<string, AnyStrategy> = new Map<string, AnyStrategy>([[marketMaker.name, marketMaker]])
