@@ -39,6 +39,8 @@ export interface StrategyRunnerDeps {
   readonly orders: OrderManager
   /** Instruments of the strategy's subscriptions. */
   readonly instrument: (venue: string, symbol: string) => Instrument
+  /** Fee rates of a venue. */
+  readonly fees: (venue: string) => { readonly makerPpm: number; readonly takerPpm: number }
   /** Live books. */
   readonly book: (venue: string, symbol: string) => OrderBook | undefined
   /** Called once when a handler throws; the runner is stopped until restarted. */
@@ -91,6 +93,7 @@ export class StrategyRunner implements MarketListener, OrderOwner {
       position: (venue, symbol) => deps.account.portfolio.position(deps.instrument(venue, symbol)),
       balance: (venue, asset) => deps.account.portfolio.balance(venue, asset),
       tradingState: () => deps.account.tradingState(),
+      fees: (venue) => deps.fees(venue),
       openOrders: (venue, symbol) => deps.orders.openOrders(id, venue, symbol),
       submit: (request: OrderRequest): SubmitResult => {
         const result = deps.orders.submit(id, request)

@@ -215,6 +215,7 @@ export class TradingNode extends Context.Service<
                 return instrument
               },
               book: (venue, symbol) => hub.book(venue, symbol),
+              fees: (venue) => venueById(venue).fees,
               onFailure: (error) => Queue.offerUnsafe(failures, error),
               log: (message) => Effect.runFork(Effect.logInfo(message).pipe(Effect.annotateLogs({ strategy: strategyId })))
             })

@@ -77,6 +77,8 @@ export interface StrategyContext<P, S> {
   balance(venue: string, asset: string): bigint
   /** The account's trading state. */
   tradingState(): TradingState
+  /** Fee rates the venue charges, in ppm of the notional. */
+  fees(venue: string): { readonly makerPpm: number; readonly takerPpm: number }
   /** Open orders of this strategy, optionally for one venue and symbol. */
   openOrders(venue?: string, symbol?: string): ReadonlyArray<Order>
   /** Submits an order through pre-trade risk; the result says whether it was sent. */
