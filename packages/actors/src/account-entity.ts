@@ -4,7 +4,8 @@
  * trading state — and applies them through the node's {@link AccountHost}.
  *
  * Halt and SetTradingState are persisted messages (at-least-once, redelivered after a
- * failover); both are idempotent. Accounts never go idle: a passivated account would
+ * failover); both are idempotent. Every command for an account the node does not hold
+ * fails with `AccountError`. Accounts never go idle: a passivated account would
  * lose nothing (the host holds the state), but reactivation costs a round trip on the
  * kill-switch path.
  *
@@ -13,21 +14,23 @@
 import { Duration, Effect, type Layer, Schema } from "effect"
 import { ClusterSchema, Entity, type Sharding } from "effect/cluster"
 import { Rpc } from "effect/rpc"
-import { AccountHost, AccountSnapshot, TradingStateSchema } from "./account-host.ts"
+import { AccountError, AccountHost, AccountSnapshot, TradingStateSchema } from "./account-host.ts"
 
 /** Reads the account: trading state, balances, positions and PnL. */
-export const GetState = Rpc.make("GetState", { success: AccountSnapshot })
+export const GetState = Rpc.make("GetState", { success: AccountSnapshot, error: AccountError })
 
 /** Halts trading and cancels every open order. Persisted, idempotent. */
 export const Halt = Rpc.make("Halt", {
   payload: { reason: Schema.String },
-  success: AccountSnapshot
+  success: AccountSnapshot,
+  error: AccountError
 }).annotate(ClusterSchema.Persisted, true)
 
 /** Sets the trading state (e.g. back to ACTIVE after a halt). Persisted, idempotent. */
 export const SetTradingState = Rpc.make("SetTradingState", {
   payload: { state: TradingStateSchema, reason: Schema.String },
-  success: AccountSnapshot
+  success: AccountSnapshot,
+  error: AccountError
 }).annotate(ClusterSchema.Persisted, true)
 
 /**

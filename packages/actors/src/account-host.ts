@@ -35,14 +35,23 @@ export const AccountSnapshot = Schema.Struct({
 /** The decoded form of {@link AccountSnapshot}. */
 export type AccountSnapshot = typeof AccountSnapshot.Type
 
+/**
+ * A command for an account this node does not hold. Typed, so that a halt sent to a
+ * mistyped account id is refused rather than answered with a success that halted nothing.
+ */
+export class AccountError extends Schema.TaggedError<AccountError>()("AccountError", {
+  accountId: Schema.String,
+  reason: Schema.String
+}) {}
+
 /** Holds accounts on behalf of the `Account` entity; every method is idempotent. */
 export class AccountHost extends Context.Service<AccountHost, {
   /** The account as it is now. */
-  readonly snapshot: (accountId: string) => Effect.Effect<AccountSnapshot>
+  readonly snapshot: (accountId: string) => Effect.Effect<AccountSnapshot, AccountError>
   /** Sets the trading state; HALTED also cancels every open order. */
   readonly setTradingState: (
     accountId: string,
     state: typeof TradingStateSchema.Type,
     reason: string
-  ) => Effect.Effect<AccountSnapshot>
+  ) => Effect.Effect<AccountSnapshot, AccountError>
 }>()("@hft/actors/AccountHost") {}

@@ -37,6 +37,8 @@ export interface LineStats {
   readonly venue: string
   readonly symbol: string
   readonly connected: boolean
+  /** Consumers holding the line open (paper venues and strategies). */
+  readonly subscribers: number
   readonly connects: number
   readonly messages: number
   readonly resyncs: number
@@ -62,7 +64,8 @@ export class MarketHub extends Context.Service<
     /**
      * Adds a listener for one symbol on one venue for the life of the current scope,
      * starting the session if it is the first; resolves once the venue's instrument
-     * is known.
+     * is known. When it fails (the venue does not list the symbol, no instrument list
+     * in time) the listener is removed at once, and the session stops if it was the last.
      */
     readonly subscribe: (
       venue: string,
@@ -166,8 +169,16 @@ export class MarketHub extends Context.Service<
               const line = lines.get(key(venue, symbol)) ?? (yield* open(venue, symbol))
               line.refs++
               line.listeners.push(listener)
-              yield* Effect.addFinalizer(() => release(line, listener))
-              return yield* awaitInstrument(line)
+              // Released once: when the scope closes, or at once when the instrument never
+              // comes — a failed subscription must not keep its session running.
+              let released = false
+              const releaseOnce = Effect.suspend(() => {
+                if (released) return Effect.void
+                released = true
+                return release(line, listener)
+              })
+              yield* Effect.addFinalizer(() => releaseOnce)
+              return yield* awaitInstrument(line).pipe(Effect.onError(() => releaseOnce))
             }),
           book: (venue, symbol) => lines.get(key(venue, symbol))?.session.feed.book(symbol),
           stats: () =>
@@ -175,6 +186,7 @@ export class MarketHub extends Context.Service<
               venue: line.venue,
               symbol: line.symbol,
               connected: line.session.isConnected(),
+              subscribers: line.refs,
               connects: line.session.connects(),
               messages: line.counter.messages,
               resyncs: line.session.feed.stats.resyncs,

@@ -20,13 +20,20 @@ export interface NodeConfig {
   readonly trading: TradingNodeConfig
   /** Cluster knobs. */
   readonly cluster?: ClusterNode.ClusterNodeOptions
+  /** Options of the Strategy entity; by default a stopped strategy is passivated after 10 minutes. */
+  readonly strategyEntity?: StrategyEntity.StrategyEntityOptions
 }
 
-/** A single-node cluster (in-memory storage) with the trading services and entities. */
-export const singleNodeLayer = (config: NodeConfig) =>
-  Layer.mergeAll(StrategyEntity.layer({ maxIdleTime: "10 minutes" }), AccountEntity.layer).pipe(
+/**
+ * The trading services and the entities they serve, over whatever cluster runner is
+ * provided (`ClusterNode.layer`, `ClusterNode.layerSql`, a multi-node runner).
+ */
+export const nodeLayer = (config: NodeConfig) =>
+  Layer.mergeAll(StrategyEntity.layer(config.strategyEntity ?? { maxIdleTime: "10 minutes" }), AccountEntity.layer).pipe(
     Layer.provideMerge(Layer.mergeAll(TradingNode.strategyHost, TradingNode.accountHost)),
     Layer.provideMerge(TradingNode.layer(config.trading)),
-    Layer.provideMerge(MarketHub.layer(config.hub)),
-    Layer.provideMerge(ClusterNode.layer(config.cluster))
+    Layer.provideMerge(MarketHub.layer(config.hub))
   )
+
+/** A single-node cluster (in-memory storage) with the trading services and entities. */
+export const singleNodeLayer = (config: NodeConfig) => nodeLayer(config).pipe(Layer.provideMerge(ClusterNode.layer(config.cluster)))

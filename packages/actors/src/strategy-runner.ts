@@ -78,7 +78,10 @@ export class StrategyRunner implements MarketListener, OrderOwner {
     return this.running
   }
 
-  /** Creates fresh state and calls `onStart`. */
+  /**
+   * Creates fresh state and calls `onStart`. Throws what `init` throws (the runner then
+   * stays stopped); a throwing `onStart` is reported like any handler failure.
+   */
   start(): void {
     const runner = this
     const { deps, id } = this
@@ -115,10 +118,18 @@ export class StrategyRunner implements MarketListener, OrderOwner {
     this.halt()
   }
 
-  /** Starts again after a failure: new state, `onStart`, same positions and open orders. */
+  /**
+   * Starts again after a failure: new state, `onStart`, same positions and open orders.
+   * An `init` that throws is reported through `onFailure` like a handler failure.
+   */
   restart(): void {
     this.halt()
-    this.start()
+    try {
+      this.start()
+    } catch (error) {
+      this.failures++
+      this.deps.onFailure(error)
+    }
   }
 
   onBook(update: BookUpdate): void {

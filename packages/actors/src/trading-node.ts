@@ -24,8 +24,8 @@ import {
 } from "@hft/core"
 import { backoffMs, venueById } from "@hft/exchanges"
 import { type LatencyLeg, PaperVenue } from "@hft/paper"
-import { Context, Duration, Effect, Exit, Layer, Queue, Scope } from "effect"
-import { AccountHost, type AccountSnapshot } from "./account-host.ts"
+import { Context, Duration, Effect, Exit, Layer, Queue, Scope, Semaphore } from "effect"
+import { AccountError, AccountHost, type AccountSnapshot } from "./account-host.ts"
 import { MarketHub } from "./market-hub.ts"
 import { OrderManager } from "./order-manager.ts"
 import { StrategyError, StrategyHost, type StrategyPhase, type StrategySpec } from "./strategy-host.ts"
@@ -79,6 +79,13 @@ class ForwardingListener implements MarketListener {
   }
 }
 
+/** Whether two specs name the same definition with the same parameters (in any key order). */
+const sameSpec = (a: StrategySpec, b: StrategySpec): boolean => {
+  if (a.kind !== b.kind) return false
+  const keys = Object.keys(a.params)
+  return keys.length === Object.keys(b.params).length && keys.every((key) => a.params[key] === b.params[key])
+}
+
 /** Turns the string parameters of a spec into the definition's parameter types, over its defaults. */
 export const paramsFromSpec = (definition: AnyStrategy, params: Readonly<Record<string, string>>): Record<string, unknown> => {
   const out: Record<string, unknown> = { ...(definition.params as Record<string, unknown>) }
@@ -104,7 +111,11 @@ export const paramsFromSpec = (definition: AnyStrategy, params: Readonly<Record<
 export class TradingNode extends Context.Service<
   TradingNode,
   {
-    /** Starts (idempotently) a strategy on this node. */
+    /**
+     * Starts (idempotently) a strategy on this node. Refused with a `StrategyError` for an
+     * unknown kind or account, bad parameters, market data that cannot be served, or an
+     * `init` that throws; a handler that throws later is restarted with backoff instead.
+     */
     readonly start: (strategyId: string, spec: StrategySpec) => Effect.Effect<void, StrategyError>
     /** Stops a strategy (a no-op when it is not running). */
     readonly stop: (strategyId: string) => Effect.Effect<void>
@@ -146,8 +157,17 @@ export class TradingNode extends Context.Service<
           return book === undefined ? NaN : book.mid()
         }
 
-        /** The paper venue of an account for one symbol, subscribed to market data for the node's life. */
-        const paperVenue = Effect.fnUntraced(function*(node: NodeAccount, venueId: string, symbol: string) {
+        /**
+         * The paper venue of an account for one symbol, subscribed to market data for the
+         * node's life. Created under a lock: strategies starting at the same time on one
+         * account and symbol must share one venue (the subscription yields while the
+         * instrument list loads, and a second venue would take over the routing, leaving
+         * the first one's resting orders unreachable by cancels).
+         */
+        const venueLock = Semaphore.makeUnsafe(1)
+        const paperVenue = (node: NodeAccount, venueId: string, symbol: string) =>
+          venueLock.withPermit(paperVenueUnlocked(node, venueId, symbol))
+        const paperVenueUnlocked = Effect.fnUntraced(function*(node: NodeAccount, venueId: string, symbol: string) {
           const key = `${venueId}\u0000${symbol}`
           const existing = node.venues.get(key)
           if (existing !== undefined) return existing
@@ -180,6 +200,7 @@ export class TradingNode extends Context.Service<
               const delay = backoffMs(attempt++, config.restartBackoffMs ?? 100, 10_000)
               yield* Effect.logError(`strategy ${strategyId} failed; restarting in ${delay} ms`, error)
               yield* Effect.sleep(Duration.millis(delay))
+              // A throwing `init` is reported to `failures` by the runner: the next turn retries.
               running.runner.restart()
               running.restarts++
               running.phase = running.runner.isRunning() ? "running" : "failed"
@@ -190,7 +211,7 @@ export class TradingNode extends Context.Service<
           Effect.gen(function*() {
             const current = strategies.get(strategyId)
             if (current !== undefined) {
-              if (current.spec.kind === spec.kind && JSON.stringify(current.spec.params) === JSON.stringify(spec.params)) return
+              if (sameSpec(current.spec, spec)) return
               return yield* new StrategyError({ strategyId, reason: "already running with another spec; stop it first" })
             }
             const fail = (reason: string) => new StrategyError({ strategyId, reason })
@@ -233,7 +254,15 @@ export class TradingNode extends Context.Service<
             const running: RunningStrategy = { spec, runner, scope, phase: "running", restarts: 0 }
             strategies.set(strategyId, running)
             yield* Scope.provide(scope)(Effect.forkScoped(supervise(strategyId, running, failures)))
-            runner.start()
+            try {
+              runner.start()
+            } catch (error) {
+              // `init` threw: the definition cannot run with these parameters. A typed
+              // refusal, not a defect (which would restart the entity and replay the start).
+              strategies.delete(strategyId)
+              yield* Scope.close(scope, Exit.void)
+              return yield* fail(`init failed: ${error instanceof Error ? error.message : String(error)}`)
+            }
             if (!runner.isRunning()) running.phase = "failed"
           })
 
@@ -274,29 +303,33 @@ export class TradingNode extends Context.Service<
     AccountHost,
     Effect.map(Effect.service(TradingNode), (node) =>
       AccountHost.of({
-        snapshot: (accountId) => Effect.sync(() => snapshotOf(node, accountId)),
-        setTradingState: (accountId, state: TradingState, reason) =>
-          Effect.sync(() => {
+        snapshot: (accountId) =>
+          Effect.suspend(() => {
             const entry = node.account(accountId)
-            if (entry === undefined) return snapshotOf(node, accountId)
+            return entry === undefined ? Effect.fail(unknownAccount(accountId)) : Effect.succeed(snapshotOf(node, entry))
+          }),
+        setTradingState: (accountId, state: TradingState, reason) =>
+          Effect.suspend(() => {
+            const entry = node.account(accountId)
+            if (entry === undefined) return Effect.fail(unknownAccount(accountId))
             entry.account.setTradingState(state, reason)
             if (state === "HALTED") entry.orders.cancelAll()
-            return snapshotOf(node, accountId)
+            return Effect.succeed(snapshotOf(node, entry))
           })
       }))
   )
 }
 
+const unknownAccount = (accountId: string) => new AccountError({ accountId, reason: `no account '${accountId}' on this node` })
+
 /** Balances, positions and PnL of an account as decimal text. */
 const snapshotOf = (
   node: TradingNode["Service"],
-  accountId: string
+  entry: { readonly account: TradingAccount }
 ): AccountSnapshot => {
-  const entry = node.account(accountId)
-  if (entry === undefined) return { accountId, tradingState: "ACTIVE", reason: "unknown account", balances: [], positions: [] }
   const { account } = entry
   return {
-    accountId,
+    accountId: account.id,
     tradingState: account.tradingState(),
     reason: account.stateReason,
     balances: account.portfolio.allBalances().map((b) => ({ venue: b.venue, asset: b.asset, amount: formatUnitsTrimmed(b.amount, LEDGER_SCALE) })),

@@ -1,18 +1,18 @@
 /**
- * The single-node cluster with the Strategy and Account entities, end to end:
- * real `Sharding`, real entity managers, real message storage (in memory, and
- * SQL over `node:sqlite`), calls through the entity clients with remote
- * serialization simulated. The only stand-in is the `StrategyHost`, whose
- * real implementation does not exist yet: an in-memory host that records its
- * calls.
+ * The single-node cluster serving the Strategy and Account entities from the real
+ * TradingNode, end to end: real `Sharding` and entity managers, real message storage
+ * (in memory, and SQL over `node:sqlite`), calls through the entity clients with remote
+ * serialization simulated, strategies defined with `defineStrategy` and run by the
+ * node against the Binance simulator on loopback (driven by the market model), orders
+ * filled by the paper venue.
  *
- * No test clock (`excludeTestServices: true`): cluster internals sleep.
+ * No test clock (`excludeTestServices: true`, `it.live`): cluster internals sleep.
  */
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, assert, describe, it, layer } from "@effect/vitest"
-import * as Context from "effect/Context"
+import type { AnyStrategy } from "@hft/core"
 import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -21,193 +21,261 @@ import { ClusterSchema, DeliverAt, Entity } from "effect/cluster"
 import { Rpc } from "effect/rpc"
 import { SqlClient } from "effect/sql"
 import * as AccountEntity from "../src/account-entity.ts"
+import { AccountError } from "../src/account-host.ts"
 import * as ClusterNode from "../src/cluster-node.ts"
+import { MarketHub } from "../src/market-hub.ts"
+import { nodeLayer, singleNodeLayer } from "../src/node-layer.ts"
 import * as SqliteClient from "../src/sqlite-client.ts"
 import * as StrategyEntity from "../src/strategy-entity.ts"
-import { StrategyError, StrategyHost, type StrategyPhase } from "../src/strategy-host.ts"
+import { StrategyError } from "../src/strategy-host.ts"
+import { TradingNode } from "../src/trading-node.ts"
+import { type InitControl, Probes, SYMBOL, VENUE, nodeConfig, residentEntities, restingBid, waitFor, withSimMarket } from "./harness.ts"
 
 const { Strategy } = StrategyEntity
 const { Account } = AccountEntity
 
-// ---------------------------------------------------------------------------
-// An in-memory StrategyHost that records calls. `kind: "crash-once"` dies on
-// its first start for an id (a defect, as a bug in a handler would be);
-// `kind: "refuse"` fails with a typed StrategyError.
-// ---------------------------------------------------------------------------
+const probes = new Probes()
+const initControl: InitControl = { failuresLeft: 0 }
+const strategies = new Map<string, AnyStrategy>([
+  ["resting-bid", restingBid("resting-bid", probes)],
+  ["init-fails", restingBid("init-fails", probes, initControl)]
+])
+const accounts = ["main", "desk-1", "desk-2"]
 
-class HostProbe extends Context.Service<HostProbe, {
-  readonly startCalls: (strategyId: string) => number
-}>()("test/HostProbe") {}
+const restingSpec = (account: string, depthBps = "100") => ({ kind: "resting-bid", params: { account, depthBps } })
 
-const InMemoryHost = Layer.effectContext(Effect.sync(() => {
-  const phases = new Map<string, StrategyPhase>()
-  const starts = new Map<string, number>()
-  const crashed = new Set<string>()
-  const host = StrategyHost.of({
-    start: (strategyId, spec) =>
-      Effect.suspend(() => {
-        starts.set(strategyId, (starts.get(strategyId) ?? 0) + 1)
-        if (spec.kind === "crash-once" && !crashed.has(strategyId)) {
-          crashed.add(strategyId)
-          return Effect.die(new Error(`host crashed starting ${strategyId}`))
-        }
-        if (spec.kind === "refuse") {
-          return Effect.fail(new StrategyError({ strategyId, reason: "refused by host" }))
-        }
-        phases.set(strategyId, "running")
-        return Effect.void
-      }),
-    stop: (strategyId) => Effect.sync(() => void phases.set(strategyId, "stopped")),
-    status: (strategyId) => Effect.sync(() => phases.get(strategyId) ?? "stopped")
+const openingBalances = [
+  { venue: VENUE, asset: "USDT", amount: "100000" },
+  { venue: VENUE, asset: "BTC", amount: "1" }
+]
+
+/** The open orders of a strategy once its resting bid has been accepted by the paper venue. */
+const restingAccepted = (node: TradingNode["Service"], accountId: string, strategyId: string) =>
+  waitFor(`${strategyId}'s resting bid accepted`, () => {
+    const open = node.account(accountId)!.orders.openOrders(strategyId)
+    return open.length === 1 && open[0]!.status === "accepted" ? open : undefined
   })
-  return Context.make(StrategyHost, host).pipe(
-    Context.add(HostProbe, { startCalls: (strategyId) => starts.get(strategyId) ?? 0 })
-  )
-}))
-
-const entities = (strategyOptions?: StrategyEntity.StrategyEntityOptions) =>
-  Layer.mergeAll(StrategyEntity.layer(strategyOptions), AccountEntity.layer)
-
-const memoryNode = (strategyOptions?: StrategyEntity.StrategyEntityOptions) =>
-  entities(strategyOptions).pipe(
-    Layer.provideMerge(ClusterNode.layer()),
-    Layer.provideMerge(InMemoryHost)
-  )
-
-const marketMaker = { kind: "market-maker", params: { spread: "0.0005", size: "0.01" } }
 
 // ---------------------------------------------------------------------------
 
-layer(memoryNode(), { excludeTestServices: true })("single node, in-memory storage", (it) => {
-  it.effect("Start, Status and Stop a Strategy through the entity client", () =>
-    Effect.gen(function*() {
-      const strategies = yield* Strategy.client
-      const probe = yield* HostProbe
-      const s1 = strategies("s-1")
+layer(withSimMarket((sim) => singleNodeLayer(nodeConfig(sim, { accounts, strategies }))), { excludeTestServices: true })(
+  "single node, in-memory storage, real trading node",
+  (it) => {
+    it.effect("Start, Status and Stop a Strategy through the entity client; the node runs it", () =>
+      Effect.gen(function*() {
+        const client = yield* Strategy.client
+        const node = yield* TradingNode
+        const hub = yield* MarketHub
+        const s1 = client("s-1")
 
-      const started = yield* s1.Start(marketMaker)
-      assert.strictEqual(started.strategyId, "s-1")
-      assert.strictEqual(started.phase, "running")
-      assert.strictEqual(started.kind, "market-maker")
-      assert.isNumber(started.startedAt)
-      assert.isAtLeast(started.startedAt!, started.activatedAt)
+        const started = yield* s1.Start(restingSpec("main"))
+        assert.strictEqual(started.strategyId, "s-1")
+        assert.strictEqual(started.phase, "running")
+        assert.strictEqual(started.kind, "resting-bid")
+        assert.isNumber(started.startedAt)
+        assert.isAtLeast(started.startedAt!, started.activatedAt)
 
-      const status = yield* s1.Status()
-      assert.deepStrictEqual(status, started)
+        // The node really runs it: market data from the simulator, an order acked by the paper venue.
+        const runner = node.runner("s-1")
+        assert.isDefined(runner)
+        assert.isTrue(runner!.isRunning())
+        assert.strictEqual(node.phase("s-1"), "running")
+        const [bid] = yield* restingAccepted(node, "main", "s-1")
+        assert.strictEqual(bid!.owner, "s-1")
+        assert.isAbove(probes.of("s-1").books, 0)
+        const line = hub.stats().find((l) => l.venue === VENUE && l.symbol === SYMBOL)
+        assert.isDefined(line)
+        assert.isTrue(line!.connected)
+        assert.strictEqual(line!.subscribers, 2, "the account's paper venue and the strategy")
 
-      // The same start again is a no-op: the host is not asked twice.
-      const again = yield* s1.Start({ kind: "market-maker", params: { size: "0.01", spread: "0.0005" } })
-      assert.deepStrictEqual(again, started)
-      assert.strictEqual(probe.startCalls("s-1"), 1)
+        assert.deepStrictEqual(yield* s1.Status(), started)
 
-      // A different spec while running is refused with a typed error.
-      const refused = yield* Effect.flip(s1.Start({ kind: "momentum", params: {} }))
-      assert.instanceOf(refused, StrategyError)
-      assert.strictEqual((refused as StrategyError).strategyId, "s-1")
-      assert.include((refused as StrategyError).reason, "already running \"market-maker\"")
+        // The same start again (parameters in another order) is a no-op: no second runner, no second onStart.
+        const again = yield* s1.Start({ kind: "resting-bid", params: { depthBps: "100", account: "main" } })
+        assert.deepStrictEqual(again, started)
+        assert.strictEqual(node.runner("s-1"), runner)
+        assert.strictEqual(probes.of("s-1").starts, 1)
 
-      const stopped = yield* s1.Stop()
-      assert.strictEqual(stopped.phase, "stopped")
-      assert.strictEqual(stopped.kind, "market-maker")
-      assert.strictEqual((yield* s1.Status()).phase, "stopped")
+        // A different spec while running is refused with a typed error.
+        const refused = yield* Effect.flip(s1.Start({ kind: "init-fails", params: { account: "main" } }))
+        assert.instanceOf(refused, StrategyError)
+        assert.strictEqual(refused.strategyId, "s-1")
+        assert.include(refused.reason, "already running \"resting-bid\"")
+        assert.strictEqual(node.runner("s-1"), runner)
 
-      // Another id is another actor with its own state.
-      const other = yield* strategies("s-2").Status()
-      assert.strictEqual(other.strategyId, "s-2")
-      assert.strictEqual(other.phase, "stopped")
-      assert.isNull(other.kind)
-    }))
+        const stopped = yield* s1.Stop()
+        assert.strictEqual(stopped.phase, "stopped")
+        assert.strictEqual(stopped.kind, "resting-bid")
+        assert.strictEqual((yield* s1.Status()).phase, "stopped")
+        assert.strictEqual(node.phase("s-1"), "stopped")
+        assert.isUndefined(node.runner("s-1"))
+        assert.isFalse(runner!.isRunning())
+        assert.strictEqual(probes.of("s-1").stops, 1)
+        assert.strictEqual(hub.stats().find((l) => l.symbol === SYMBOL)!.subscribers, 1, "only the paper venue is left")
 
-  it.effect("a typed failure from the host reaches the caller and leaves the strategy stopped", () =>
-    Effect.gen(function*() {
-      const strategies = yield* Strategy.client
-      const error = yield* Effect.flip(strategies("s-refused").Start({ kind: "refuse", params: {} }))
-      assert.instanceOf(error, StrategyError)
-      assert.strictEqual((error as StrategyError).reason, "refused by host")
-      const status = yield* strategies("s-refused").Status()
-      assert.strictEqual(status.phase, "stopped")
-      assert.isNull(status.kind)
-    }))
+        // Stopping again is a no-op.
+        assert.strictEqual((yield* s1.Stop()).phase, "stopped")
+        assert.strictEqual(probes.of("s-1").stops, 1)
 
-  it.effect("Halt an Account, read the state back, resume it", () =>
-    Effect.gen(function*() {
-      const accounts = yield* Account.client
-      const acct = accounts("acct-1")
+        // Another id is another actor with its own state.
+        const other = yield* client("s-2").Status()
+        assert.strictEqual(other.strategyId, "s-2")
+        assert.strictEqual(other.phase, "stopped")
+        assert.isNull(other.kind)
+      }))
 
-      const fresh = yield* acct.GetState()
-      assert.deepStrictEqual(fresh, { accountId: "acct-1", tradingState: "ACTIVE", reason: null, changedAt: null })
+    it.effect("refusals are typed StrategyErrors and leave the strategy stopped", () =>
+      Effect.gen(function*() {
+        const client = yield* Strategy.client
+        const node = yield* TradingNode
+        const hub = yield* MarketHub
 
-      const halted = yield* acct.Halt({ reason: "kill switch drill" })
-      assert.strictEqual(halted.tradingState, "HALTED")
-      assert.strictEqual(halted.reason, "kill switch drill")
-      assert.isNumber(halted.changedAt)
-      assert.deepStrictEqual(yield* acct.GetState(), halted)
+        const refusal = (id: string, spec: { kind: string; params: Record<string, string> }) =>
+          Effect.gen(function*() {
+            const error = yield* Effect.flip(client(id).Start(spec))
+            assert.instanceOf(error, StrategyError)
+            assert.strictEqual(error.strategyId, id)
+            const status = yield* client(id).Status()
+            assert.strictEqual(status.phase, "stopped")
+            assert.isNull(status.kind)
+            assert.strictEqual(node.phase(id), "stopped")
+            assert.isUndefined(node.runner(id))
+            return error.reason
+          })
 
-      // Halting a halted account changes nothing (redelivery is harmless).
-      assert.deepStrictEqual(yield* acct.Halt({ reason: "second press" }), halted)
+        assert.include(yield* refusal("r-kind", { kind: "momentum", params: {} }), "unknown strategy kind 'momentum'")
+        assert.include(yield* refusal("r-param", { kind: "resting-bid", params: { depthBps: "wide" } }), "parameter depthBps must be a number")
+        assert.include(yield* refusal("r-name", { kind: "resting-bid", params: { colour: "red" } }), "unknown parameter colour")
+        assert.include(yield* refusal("r-account", restingSpec("nobody")), "unknown account 'nobody'")
+        const noSuchSymbol = yield* refusal("r-symbol", { kind: "resting-bid", params: { account: "desk-2", symbol: "NOPE/USDT" } })
+        assert.include(noSuchSymbol, "does not list it")
+        // The refused subscription released its session: no line is left running for it.
+        assert.isUndefined(hub.stats().find((l) => l.symbol === "NOPE/USDT"))
+      }))
 
-      // Other accounts are untouched.
-      assert.strictEqual((yield* accounts("acct-2").GetState()).tradingState, "ACTIVE")
+    it.effect("an init that throws is refused with a StrategyError (no entity crash loop); the next Start runs", () =>
+      Effect.gen(function*() {
+        const client = yield* Strategy.client
+        const node = yield* TradingNode
+        initControl.failuresLeft = 1
 
-      const resumed = yield* acct.SetTradingState({ state: "REDUCING", reason: "unwind only" })
-      assert.strictEqual(resumed.tradingState, "REDUCING")
-      assert.strictEqual(resumed.reason, "unwind only")
-      assert.deepStrictEqual(yield* acct.GetState(), resumed)
-    }))
+        const error = yield* Effect.flip(client("s-init").Start({ kind: "init-fails", params: { account: "desk-2" } }))
+        assert.instanceOf(error, StrategyError)
+        assert.include(error.reason, "init failed: init-fails: injected init failure")
+        assert.strictEqual(initControl.failuresLeft, 0)
+        const status = yield* client("s-init").Status()
+        assert.strictEqual(status.phase, "stopped")
+        assert.isNull(status.kind)
+        assert.isUndefined(node.runner("s-init"))
+        assert.strictEqual(probes.of("s-init").starts, 0)
 
-  it.effect("a defect in a handler restarts that entity (its build re-runs) and the runner stays up", () =>
-    Effect.gen(function*() {
-      const strategies = yield* Strategy.client
-      const accounts = yield* Account.client
-      const probe = yield* HostProbe
+        const started = yield* client("s-init").Start({ kind: "init-fails", params: { account: "desk-2" } })
+        assert.strictEqual(started.phase, "running")
+        assert.strictEqual(started.activatedAt, status.activatedAt, "the entity was not restarted")
+        yield* restingAccepted(node, "desk-2", "s-init")
+        assert.strictEqual(probes.of("s-init").starts, 1)
+        yield* client("s-init").Stop()
+      }))
 
-      const bystander = yield* strategies("s-bystander").Start(marketMaker)
-      const before = yield* strategies("s-crash").Status()
+    it.effect("the node's own start is idempotent for the same spec in any parameter order (what a rebuilt entity relies on)", () =>
+      Effect.gen(function*() {
+        const node = yield* TradingNode
+        yield* node.start("direct", { kind: "resting-bid", params: { account: "desk-2", depthBps: "120" } })
+        const runner = node.runner("direct")
+        assert.isDefined(runner)
+        yield* node.start("direct", { kind: "resting-bid", params: { depthBps: "120", account: "desk-2" } })
+        assert.strictEqual(node.runner("direct"), runner)
+        const error = yield* Effect.flip(node.start("direct", { kind: "resting-bid", params: { account: "desk-2", depthBps: "130" } }))
+        assert.include(error.reason, "already running with another spec")
+        yield* node.stop("direct")
+        assert.strictEqual(node.phase("direct"), "stopped")
+        assert.strictEqual(probes.of("direct").starts, 1)
+        assert.strictEqual(probes.of("direct").stops, 1)
+      }))
 
-      // The host dies on the first start: the entity is restarted with backoff
-      // (500 ms first), its build runs again, and the same Start is replayed
-      // to the new handlers, which succeed. The caller just sees the reply.
-      const after = yield* strategies("s-crash").Start({ kind: "crash-once", params: {} }).pipe(
-        Effect.timeout("15 seconds")
-      )
-      assert.strictEqual(probe.startCalls("s-crash"), 2)
-      assert.strictEqual(after.phase, "running")
-      assert.strictEqual(after.kind, "crash-once")
-      assert.isAbove(after.activatedAt, before.activatedAt, "build ran again")
-      assert.isAtLeast(after.activatedAt - before.activatedAt, 400, "after the restart backoff")
+    it.effect("Account GetState, Halt and SetTradingState act on the node's account", () =>
+      Effect.gen(function*() {
+        const client = yield* Account.client
+        const node = yield* TradingNode
+        const desk = client("desk-1")
 
-      // Only that entity restarted; the runner and the other actors carry on.
-      const bystanderNow = yield* strategies("s-bystander").Status()
-      assert.strictEqual(bystanderNow.activatedAt, bystander.activatedAt)
-      assert.strictEqual(bystanderNow.phase, "running")
-      assert.strictEqual((yield* accounts("acct-after-crash").GetState()).tradingState, "ACTIVE")
-      assert.deepStrictEqual(yield* strategies("s-crash").Status(), after)
-    }))
-})
+        const fresh = yield* desk.GetState()
+        assert.deepStrictEqual(fresh, { accountId: "desk-1", tradingState: "ACTIVE", reason: "opened", balances: openingBalances, positions: [] })
 
-layer(memoryNode({ maxIdleTime: "1 second" }), { excludeTestServices: true })("entity lifetime", (it) => {
+        const halted = yield* desk.Halt({ reason: "kill switch drill" })
+        assert.deepStrictEqual(halted, { ...fresh, tradingState: "HALTED", reason: "kill switch drill" })
+        assert.strictEqual(node.account("desk-1")!.account.tradingState(), "HALTED")
+        assert.deepStrictEqual(yield* desk.GetState(), halted)
+
+        // Halting a halted account keeps it halted (redelivery is harmless).
+        assert.strictEqual((yield* desk.Halt({ reason: "second press" })).tradingState, "HALTED")
+
+        // Other accounts are untouched.
+        assert.strictEqual((yield* client("desk-2").GetState()).tradingState, "ACTIVE")
+        assert.strictEqual(node.account("desk-2")!.account.tradingState(), "ACTIVE")
+
+        const reducing = yield* desk.SetTradingState({ state: "REDUCING", reason: "unwind only" })
+        assert.strictEqual(reducing.tradingState, "REDUCING")
+        assert.strictEqual(reducing.reason, "unwind only")
+        assert.strictEqual(node.account("desk-1")!.account.tradingState(), "REDUCING")
+        assert.deepStrictEqual(yield* desk.GetState(), reducing)
+
+        const active = yield* desk.SetTradingState({ state: "ACTIVE", reason: "drill over" })
+        assert.deepStrictEqual(active, { ...fresh, reason: "drill over" })
+
+        // An account the node does not hold is a typed error, never a success that halted nothing.
+        const unknown = yield* Effect.flip(client("nobody").Halt({ reason: "typo" }))
+        assert.instanceOf(unknown, AccountError)
+        assert.strictEqual(unknown.accountId, "nobody")
+        assert.instanceOf(yield* Effect.flip(client("nobody").GetState()), AccountError)
+      }))
+  }
+)
+
+// ---------------------------------------------------------------------------
+
+layer(
+  withSimMarket((sim) => singleNodeLayer(nodeConfig(sim, { accounts, strategies, strategyIdle: "1 second" }))),
+  { excludeTestServices: true }
+)("entity lifetime", (it) => {
   it.effect("a running strategy stays resident (keepAlive), an idle stopped one is passivated, accounts never are", () =>
     Effect.gen(function*() {
-      const strategies = yield* Strategy.client
-      const accounts = yield* Account.client
+      const client = yield* Strategy.client
+      const accountClient = yield* Account.client
+      const node = yield* TradingNode
 
-      const idle = yield* strategies("s-idle").Status()
-      const live = yield* strategies("s-live").Start(marketMaker)
-      const halted = yield* accounts("acct-long").Halt({ reason: "overnight" })
+      const idle = yield* client("s-idle").Status()
+      const live = yield* client("s-live").Start(restingSpec("main"))
+      const runner = node.runner("s-live")
+      yield* accountClient("desk-1").Halt({ reason: "overnight" })
+      assert.strictEqual(yield* residentEntities("Strategy"), 2)
+      assert.strictEqual(yield* residentEntities("Account"), 1)
 
-      // The reaper looks every 5 s (its floor) for entities idle > maxIdleTime,
-      // so an entity idle since now is passivated within 6 s.
-      yield* Effect.sleep("7 seconds")
+      // The reaper looks every 5 s (its floor) for entities idle longer than maxIdleTime.
+      // Wait for the idle strategy to go; nothing may touch it meanwhile.
+      const waitResident = (n: number) =>
+        Effect.gen(function*() {
+          const deadline = Date.now() + 15_000
+          while ((yield* residentEntities("Strategy")) !== n) {
+            if (Date.now() > deadline) return yield* Effect.die(new Error(`still not ${n} resident strategies`))
+            yield* Effect.sleep("100 millis")
+          }
+        })
+      yield* waitResident(1)
+      assert.strictEqual(yield* residentEntities("Account"), 1, "the account was not passivated")
 
-      const idleNow = yield* strategies("s-idle").Status()
-      assert.isAbove(idleNow.activatedAt, idle.activatedAt, "the idle strategy was passivated and rebuilt")
-
-      const liveNow = yield* strategies("s-live").Status()
+      const liveNow = yield* client("s-live").Status()
       assert.strictEqual(liveNow.activatedAt, live.activatedAt, "the running strategy was kept alive")
       assert.strictEqual(liveNow.phase, "running")
-      assert.strictEqual(liveNow.kind, "market-maker")
+      assert.strictEqual(liveNow.kind, "resting-bid")
+      assert.strictEqual(node.runner("s-live"), runner)
+      assert.strictEqual(probes.of("s-live").starts, 1)
 
-      assert.deepStrictEqual(yield* accounts("acct-long").GetState(), halted)
+      const idleNow = yield* client("s-idle").Status()
+      assert.isAbove(idleNow.activatedAt, idle.activatedAt, "the idle strategy was passivated and rebuilt")
+      assert.strictEqual(yield* residentEntities("Strategy"), 2)
+      assert.strictEqual((yield* accountClient("desk-1").GetState()).tradingState, "HALTED")
+      yield* client("s-live").Stop()
     }))
 })
 
@@ -216,51 +284,62 @@ layer(memoryNode({ maxIdleTime: "1 second" }), { excludeTestServices: true })("e
 const dir = mkdtempSync(join(tmpdir(), "hft-cluster-node-"))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-const sqlNode = entities().pipe(
-  Layer.provideMerge(ClusterNode.layerSql()),
-  Layer.provideMerge(SqliteClient.layer({ filename: join(dir, "cluster.db") })),
-  Layer.provideMerge(InMemoryHost)
-)
-
-layer(sqlNode, { excludeTestServices: true })("single node, SQL storage on node:sqlite", (it) => {
-  it.effect("persisted Halt goes through the cluster tables; volatile calls work alongside", () =>
+layer(
+  withSimMarket((sim) =>
+    nodeLayer(nodeConfig(sim, { accounts, strategies })).pipe(
+      Layer.provideMerge(ClusterNode.layerSql()),
+      Layer.provideMerge(SqliteClient.layer({ filename: join(dir, "cluster.db") }))
+    )
+  ),
+  { excludeTestServices: true }
+)("single node, SQL storage on node:sqlite, real trading node", (it) => {
+  it.effect("persisted Halt and SetTradingState go through the cluster tables; volatile calls work alongside", () =>
     Effect.gen(function*() {
-      const accounts = yield* Account.client
-      const strategies = yield* Strategy.client
+      const accountClient = yield* Account.client
+      const client = yield* Strategy.client
+      const node = yield* TradingNode
       const sql = yield* SqlClient.SqlClient
 
-      const halted = yield* accounts("acct-sql").Halt({ reason: "stored" })
+      const halted = yield* accountClient("desk-1").Halt({ reason: "stored" })
       assert.strictEqual(halted.tradingState, "HALTED")
-      assert.deepStrictEqual(yield* accounts("acct-sql").GetState(), halted)
+      assert.strictEqual(node.account("desk-1")!.account.tradingState(), "HALTED")
+      assert.deepStrictEqual(yield* accountClient("desk-1").GetState(), halted)
+      yield* accountClient("desk-1").SetTradingState({ state: "ACTIVE", reason: "resumed" })
 
-      const messages = yield* sql<{ tag: string; entity_id: string; processed: number }>`
-        SELECT tag, entity_id, processed FROM cluster_messages
-        WHERE entity_type = 'Account' AND entity_id = 'acct-sql'
+      const messages = yield* sql<{ tag: string; processed: number }>`
+        SELECT tag, processed FROM cluster_messages
+        WHERE entity_type = 'Account' AND entity_id = 'desk-1' ORDER BY rowid
       `
-      assert.deepStrictEqual(messages.map((m) => m.tag), ["Halt"])
+      assert.deepStrictEqual(messages.map((m) => m.tag), ["Halt", "SetTradingState"])
       const replies = yield* sql<{ payload: string }>`
         SELECT r.payload FROM cluster_replies r
         JOIN cluster_messages m ON m.request_id = r.request_id
-        WHERE m.entity_id = 'acct-sql' AND r.kind = 0
+        WHERE m.entity_id = 'desk-1' AND r.kind = 0 ORDER BY m.rowid
       `
-      assert.strictEqual(replies.length, 1)
-      assert.include(replies[0].payload, "HALTED")
+      assert.strictEqual(replies.length, 2)
+      assert.include(replies[0]!.payload, "HALTED")
+      assert.include(replies[0]!.payload, "\"stored\"")
+      assert.include(replies[1]!.payload, "\"resumed\"")
 
       // GetState is volatile: it is never written to storage.
       const getStates = yield* sql<{ n: number }>`SELECT count(*) AS n FROM cluster_messages WHERE tag = 'GetState'`
-      assert.strictEqual(getStates[0].n, 0)
+      assert.strictEqual(getStates[0]!.n, 0)
 
-      const started = yield* strategies("s-sql").Start(marketMaker)
+      const started = yield* client("s-sql").Start(restingSpec("main"))
       assert.strictEqual(started.phase, "running")
-      assert.deepStrictEqual(yield* strategies("s-sql").Status(), started)
+      yield* restingAccepted(node, "main", "s-sql")
+      assert.deepStrictEqual(yield* client("s-sql").Status(), started)
+      yield* client("s-sql").Stop()
     }))
 })
 
-// A persisted message scheduled for later is stored in SQLite by one node,
-// which then shuts down; a new node on the same database file delivers it.
+// A persisted message scheduled for later is stored in SQLite by one node, which then
+// shuts down; a new node on the same database file delivers it. The message is a
+// scheduled kill switch: its handler halts an account through the Account entity.
 
-class Reminder extends Schema.Class<Reminder>("test/Reminder")({
-  note: Schema.String,
+class ScheduledHalt extends Schema.Class<ScheduledHalt>("test/ScheduledHalt")({
+  account: Schema.String,
+  reason: Schema.String,
   at: Schema.Number
 }) {
   [DeliverAt.symbol]() {
@@ -268,17 +347,25 @@ class Reminder extends Schema.Class<Reminder>("test/Reminder")({
   }
 }
 
-const Remind = Rpc.make("Remind", { payload: Reminder }).annotate(ClusterSchema.Persisted, true)
-const Alarm = Entity.make("Alarm", [Remind])
+const HaltAt = Rpc.make("HaltAt", { payload: ScheduledHalt }).annotate(ClusterSchema.Persisted, true)
+const Scheduler = Entity.make("Scheduler", [HaltAt])
 
 describe("single node, SQL storage on node:sqlite, across a restart", () => {
   it.live("a stored message is delivered by the next node on the same database file", () =>
     Effect.gen(function*() {
-      const delivered: Array<{ readonly note: string; readonly node: string }> = []
+      const delivered: Array<{ readonly reason: string; readonly node: string }> = []
       const node = (name: string) =>
-        Alarm.toLayer(Alarm.of({
-          Remind: ({ payload }) => Effect.sync(() => void delivered.push({ note: payload.note, node: name }))
+        Scheduler.toLayer(Effect.gen(function*() {
+          const accountClient = yield* Account.client
+          return Scheduler.of({
+            HaltAt: ({ payload }) =>
+              accountClient(payload.account).Halt({ reason: payload.reason }).pipe(
+                Effect.andThen(Effect.sync(() => void delivered.push({ reason: payload.reason, node: name }))),
+                Effect.orDie
+              )
+          })
         })).pipe(
+          Layer.provideMerge(nodeLayer(nodeConfig(undefined, { accounts, strategies }))),
           Layer.provideMerge(ClusterNode.layerSql()),
           Layer.provide(SqliteClient.layer({ filename: join(dir, "restart.db") }))
         )
@@ -286,16 +373,20 @@ describe("single node, SQL storage on node:sqlite, across a restart", () => {
       const due = Date.now() + 1500
       yield* Effect.scoped(Effect.gen(function*() {
         const context = yield* Layer.build(node("first"))
-        const alarms = yield* Alarm.client.pipe(Effect.provideContext(context))
-        yield* alarms("wake-up").Remind(new Reminder({ note: "rebalance", at: due }), { discard: true })
+        const scheduler = yield* Scheduler.client.pipe(Effect.provideContext(context))
+        yield* scheduler("nightly").HaltAt(new ScheduledHalt({ account: "desk-1", reason: "end of day", at: due }), { discard: true })
       }))
       assert.deepStrictEqual(delivered, [], "not due before the first node stopped")
 
       yield* Effect.scoped(Effect.gen(function*() {
-        yield* Layer.build(node("second"))
-        for (let i = 0; i < 100 && delivered.length === 0; i++) yield* Effect.sleep("100 millis")
+        const context = yield* Layer.build(node("second"))
+        const accountClient = yield* Account.client.pipe(Effect.provideContext(context))
+        yield* waitFor("the stored halt delivered", () => delivered.length > 0)
+        const state = yield* accountClient("desk-1").GetState()
+        assert.strictEqual(state.tradingState, "HALTED")
+        assert.strictEqual(state.reason, "end of day")
       }))
-      assert.deepStrictEqual(delivered, [{ note: "rebalance", node: "second" }])
+      assert.deepStrictEqual(delivered, [{ reason: "end of day", node: "second" }])
       assert.isAtLeast(Date.now(), due)
     }))
 })
