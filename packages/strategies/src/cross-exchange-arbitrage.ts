@@ -59,6 +59,10 @@ const common = (instrument: Instrument, price: number): number => price * 10 ** 
 const balanceInSize = (instrument: Instrument, ledger: bigint): number =>
   ledger <= 0n ? 0 : Number(ledger / pow10(LEDGER_SCALE - instrument.sizeScale))
 
+/** Whether `size` at `price` meets the instrument's minimum size and notional. */
+const tradable = (instrument: Instrument, price: number, size: number): boolean =>
+  size >= instrument.minSize && BigInt(price) * BigInt(size) >= instrument.minNotional
+
 const tryPair = (ctx: Ctx, buy: Leg, sell: Leg): boolean => {
   const buyBook = ctx.book(buy.venue, buy.symbol)
   const sellBook = ctx.book(sell.venue, sell.symbol)
@@ -98,14 +102,17 @@ const tryPair = (ctx: Ctx, buy: Leg, sell: Leg): boolean => {
     toCommon(si, balanceInSize(si, ctx.balance(sell.venue, si.base)))
   )
   size = Math.floor(size / lot) * lot
-  if (size <= 0) {
+  const buySize = fromCommon(bi, size)
+  const sellSize = fromCommon(si, size)
+  // Below either venue's minimum the leg would be refused: send neither, not one alone.
+  if (size <= 0 || !tradable(bi, ask, buySize) || !tradable(si, bid, sellSize)) {
     ctx.state.blocked++
     return false
   }
-  const buyResult = ctx.submit({ venue: buy.venue, symbol: buy.symbol, side: BID, type: "limit", price: ask, size: fromCommon(bi, size), tif: "IOC", postOnly: false })
+  const buyResult = ctx.submit({ venue: buy.venue, symbol: buy.symbol, side: BID, type: "limit", price: ask, size: buySize, tif: "IOC", postOnly: false })
   if (!buyResult.ok) return false
   ctx.state.inFlight.add(buyResult.orderId)
-  const sellResult = ctx.submit({ venue: sell.venue, symbol: sell.symbol, side: ASK, type: "limit", price: bid, size: fromCommon(si, size), tif: "IOC", postOnly: false })
+  const sellResult = ctx.submit({ venue: sell.venue, symbol: sell.symbol, side: ASK, type: "limit", price: bid, size: sellSize, tif: "IOC", postOnly: false })
   if (sellResult.ok) ctx.state.inFlight.add(sellResult.orderId)
   ctx.state.sent++
   return true

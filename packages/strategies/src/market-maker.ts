@@ -1,8 +1,9 @@
 /**
  * An inventory-aware market maker: quotes one post-only order per side around the mid,
  * skews both quotes against its inventory so that it leans out of a position, stops
- * quoting the side that would grow inventory past its limit, and re-quotes when the
- * target price moves.
+ * quoting the side that would grow inventory past its limit (counting orders still open,
+ * so inventory stays within the limit plus one quote), re-quotes when the target price
+ * moves, and pulls its quotes when stopped.
  *
  * @module
  */
@@ -73,8 +74,17 @@ const requote = (ctx: Ctx): void => {
   // Post-only: never at or through the opposite touch.
   const bidPrice = Math.min(Math.floor((mid - halfSpreadTicks * tick + skew) / tick) * tick, bestAsk - tick)
   const askPrice = Math.max(Math.ceil((mid + halfSpreadTicks * tick + skew) / tick) * tick, bestBid + tick)
-  state.bidId = quote(ctx, BID, inventory + state.size > state.maxInventory ? NaN : bidPrice, state.bidId)
-  state.askId = quote(ctx, ASK, inventory - state.size < -state.maxInventory ? NaN : askPrice, state.askId)
+  // Orders still open besides the current quotes (cancels in flight, orders adopted after a
+  // restart) can fill too: count them, or inventory could pass the limit by a quote per requote.
+  let otherBuys = 0
+  let otherSells = 0
+  for (const order of ctx.openOrders(venue, symbol)) {
+    if (order.id === state.bidId || order.id === state.askId) continue
+    if (order.side === BID) otherBuys += order.size - order.filled
+    else otherSells += order.size - order.filled
+  }
+  state.bidId = quote(ctx, BID, inventory + otherBuys + state.size > state.maxInventory ? NaN : bidPrice, state.bidId)
+  state.askId = quote(ctx, ASK, inventory - otherSells - state.size < -state.maxInventory ? NaN : askPrice, state.askId)
 }
 
 const forget = (ctx: Ctx, order: Order): void => {
@@ -115,5 +125,9 @@ export const marketMaker = defineStrategy<MarketMakerParams, QuoteState>({
   },
   onFill(ctx) {
     requote(ctx)
+  },
+  onStop(ctx) {
+    // Nobody manages the quotes of a stopped strategy (its runner ignores their fills): pull them.
+    for (const order of ctx.openOrders(ctx.params.venue, ctx.params.symbol)) ctx.cancel(order.id)
   }
 })
