@@ -64,7 +64,10 @@ export const parseRawJson = (text: string): RawJson => {
         const key = string()
         ws()
         if (text[i++] !== ":") fail("expected ':'")
-        obj[key] = value()
+        const v = value()
+        // A "__proto__" key is data, never the object's prototype.
+        if (key === "__proto__") Object.defineProperty(obj, key, { value: v, enumerable: true, writable: true, configurable: true })
+        else obj[key] = v
         ws()
         const sep = text[i++]
         if (sep === "}") return obj

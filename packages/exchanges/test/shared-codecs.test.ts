@@ -26,6 +26,12 @@ describe("parseRawJson", () => {
     expect(v["t"]).toBe(true)
     expect(v["n"]).toBe(null)
   })
+  it("keeps a __proto__ key as data, never as the prototype", () => {
+    const v = parseRawJson(`{"__proto__":{"polluted":1}}`) as Record<string, unknown>
+    expect(Object.getPrototypeOf(v)).toBe(Object.prototype)
+    expect(Object.keys(v)).toEqual(["__proto__"])
+    expect(({} as Record<string, unknown>)["polluted"]).toBeUndefined()
+  })
   it("rejects invalid JSON", () => {
     for (const bad of ["", "{", '{"a":}', "[1,]", "tru", '{"a":1} x', "01"]) expect(() => parseRawJson(bad)).toThrow()
   })
