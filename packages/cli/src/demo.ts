@@ -1,14 +1,15 @@
 /**
  * `hft demo`: exchange simulators on loopback driven by one market model, a single-node
- * cluster with in-memory storage, and the built-in market maker on each venue — with a
- * live line a second and a final summary.
+ * cluster with in-memory storage, the built-in market maker on every venue (account
+ * `mm`) and, with two venues or more, the cross-exchange arbitrage across all of them
+ * (account `arb`) — with a live line a second and a final summary.
  *
  * @module
  */
 import { type AccountSnapshot, AccountEntity, MarketHub, StrategyEntity, TradingNode, singleNodeLayer } from "@hft/actors"
-import { type Instrument, type RiskLimits, Histogram, WallClock, formatUnits, parseAmount } from "@hft/core"
+import { type Instrument, type RiskLimits, Histogram, Portfolio, WallClock, formatUnits, parseAmount } from "@hft/core"
 import { venueById } from "@hft/exchanges"
-import { type SimulatedMarket, startSimulatedMarket } from "@hft/paper"
+import { type MarketModelVenue, type SimulatedMarket, startSimulatedMarket } from "@hft/paper"
 import { BUILT_IN_STRATEGIES } from "@hft/strategies"
 import { Deferred, Duration, Effect } from "effect"
 import { parseDurationMs } from "./duration-text.ts"
@@ -21,11 +22,24 @@ export interface DemoOptions {
   readonly venues: ReadonlyArray<string>
 }
 
-/** The symbol each venue trades in the demo. */
+/** Venues of the default demo. */
+export const DEFAULT_DEMO_VENUES = "binance"
+
+/** The symbol each venue trades in the demo: BTC against the venue's main dollar quote. */
 export const demoSymbol = (venue: string): string => {
   const served = venueById(venue).simulatedInstruments.map((i) => i.symbol)
   return served.includes("BTC/USDT") ? "BTC/USDT" : served.find((s) => s.startsWith("BTC/")) ?? served[0]!
 }
+
+/**
+ * How each venue's market behaves in the demo: the first venue leads price discovery,
+ * the others follow it with growing lags and their own noise, so gaps open across
+ * venues after jumps and close again.
+ */
+const demoVenueTuning = (index: number): Partial<MarketModelVenue> => ({
+  lagUs: 50_000 + index * 400_000,
+  noiseBps: 0.5 + index * 0.8
+})
 
 /** Risk limits for the demo: generous enough to trade, tight enough to matter. */
 const demoLimits = (instrument: Instrument): RiskLimits => ({
@@ -42,12 +56,21 @@ interface VenueLine {
 }
 
 const fmtPrice = (instrument: Instrument, price: number) => (Number.isNaN(price) ? "-" : formatUnits(price, instrument.priceScale))
+/** Two decimals of a quote amount, for the live line. */
+const cents = (units: bigint, scale: number) => formatUnits(units, scale).replace(/(\.\d{2})\d*$/, "$1")
 
 /** Runs the demo; resolves with the summary after the duration or on Ctrl-C. */
 export const runDemo = (options: DemoOptions) =>
   Effect.gen(function*() {
     const market: SimulatedMarket = yield* Effect.acquireRelease(
-      Effect.promise(() => startSimulatedMarket({ venues: options.venues, symbolFor: demoSymbol, seed: options.seed })),
+      Effect.promise(() =>
+        startSimulatedMarket({
+          venues: options.venues,
+          symbolFor: demoSymbol,
+          seed: options.seed,
+          tune: (venue) => demoVenueTuning(options.venues.indexOf(venue))
+        })
+      ),
       (m) => Effect.promise(() => m.close())
     )
     const lines: Array<VenueLine> = options.venues.map((venue) => ({ venue, instrument: market.instruments.get(venue)! }))
@@ -57,7 +80,13 @@ export const runDemo = (options: DemoOptions) =>
     ])
     const layer = singleNodeLayer({
       hub: { endpoints: market.endpoints },
-      trading: { accounts: [{ id: "main", balances }], limits: demoLimits, strategies: BUILT_IN_STRATEGIES, clock: new WallClock(), paper: { seed: options.seed } }
+      trading: {
+        accounts: [{ id: "mm", balances }, { id: "arb", balances }],
+        limits: demoLimits,
+        strategies: BUILT_IN_STRATEGIES,
+        clock: new WallClock(),
+        paper: { seed: options.seed }
+      }
     })
     return yield* Effect.provide(demoSession(options, lines), layer)
   }).pipe(Effect.scoped)
@@ -69,32 +98,39 @@ const demoSession = (options: DemoOptions, lines: ReadonlyArray<VenueLine>) =>
     const strategies = yield* StrategyEntity.Strategy.client
     const accounts = yield* AccountEntity.Account.client
     const startedAt = Date.now()
+    const strategyIds: Array<string> = []
     for (const { venue, instrument } of lines) {
-      yield* strategies(`mm-${venue}`).Start({ kind: "market-maker", params: { venue, symbol: instrument.symbol, account: "main" } })
+      strategyIds.push(`mm-${venue}`)
+      yield* strategies(`mm-${venue}`).Start({ kind: "market-maker", params: { venue, symbol: instrument.symbol, account: "mm" } })
+    }
+    if (lines.length >= 2) {
+      strategyIds.push("arb")
+      const legs = lines.map((l) => `${l.venue}:${l.instrument.symbol}`).join(",")
+      yield* strategies("arb").Start({ kind: "cross-exchange-arbitrage", params: { legs, account: "arb" } })
     }
     const stopSignal = yield* Deferred.make<void>()
     const onSigint = () => Deferred.doneUnsafe(stopSignal, Effect.void)
     process.once("SIGINT", onSigint)
     yield* Effect.addFinalizer(() => Effect.sync(() => process.off("SIGINT", onSigint)))
 
-    const { account, orders } = node.account("main")!
+    const mm = node.account("mm")!
+    const arb = node.account("arb")!
     let lastMessages = 0
     const messages = () => hub.stats().reduce((sum, s) => sum + s.messages, 0)
     const tickToTrade = () => {
       const merged = new Histogram()
-      for (const { venue } of lines) {
-        const runner = node.runner(`mm-${venue}`)
+      for (const id of strategyIds) {
+        const runner = node.runner(id)
         if (runner !== undefined) merged.add(runner.tickToTrade)
       }
       return merged
     }
-    const pnlOf = (line: VenueLine) => {
-      const p = account.portfolio.position(line.instrument)
-      const mid = node.mid(line.venue, line.instrument.symbol)
-      const unrealized = Number.isNaN(mid) || p.size === 0 ? 0n : BigInt(p.size) * BigInt(Math.round(mid)) - p.cost
-      return p.realized + unrealized - p.fees
-    }
     const scale = (line: VenueLine) => line.instrument.priceScale + line.instrument.sizeScale
+    /** Realized + unrealized − fees of a position, at notional scale. */
+    const pnlOf = (portfolio: Portfolio, line: VenueLine) => {
+      const p = portfolio.position(line.instrument)
+      return p.realized + Portfolio.unrealized(p, node.mid(line.venue, line.instrument.symbol)) - p.fees
+    }
 
     const liveLine = (elapsedS: number) => {
       const total = messages()
@@ -105,10 +141,11 @@ const demoSession = (options: DemoOptions, lines: ReadonlyArray<VenueLine>) =>
         const book = hub.book(line.venue, line.instrument.symbol)
         const bid = book === undefined ? NaN : book.bestBid()
         const ask = book === undefined ? NaN : book.bestAsk()
-        const p = account.portfolio.position(line.instrument)
-        return `${line.venue} ${fmtPrice(line.instrument, bid)}/${fmtPrice(line.instrument, ask)} open ${orders.openOrders(`mm-${line.venue}`).length} fills ${p.fills} pos ${formatUnits(p.size, line.instrument.sizeScale)} pnl ${formatUnits(pnlOf(line), scale(line)).replace(/(\.\d{2})\d*$/, "$1")}`
+        const p = mm.account.portfolio.position(line.instrument)
+        return `${line.venue} ${fmtPrice(line.instrument, bid)}/${fmtPrice(line.instrument, ask)} open ${mm.orders.openOrders(`mm-${line.venue}`).length} fills ${p.fills} pos ${formatUnits(p.size, line.instrument.sizeScale)} pnl ${cents(pnlOf(mm.account.portfolio, line), scale(line))}`
       })
-      return `t=${elapsedS}s ${parts.join(" | ")} | md ${rate}/s t2t p50 ${(t2t.percentile(50) / 1000).toFixed(1)}µs p99 ${(t2t.percentile(99) / 1000).toFixed(1)}µs`
+      const arbPart = lines.length >= 2 ? ` | arb fills ${arb.orders.fills}` : ""
+      return `t=${elapsedS}s ${parts.join(" | ")}${arbPart} | md ${rate}/s t2t p50 ${(t2t.percentile(50) / 1000).toFixed(1)}µs p99 ${(t2t.percentile(99) / 1000).toFixed(1)}µs`
     }
 
     let second = 0
@@ -116,39 +153,58 @@ const demoSession = (options: DemoOptions, lines: ReadonlyArray<VenueLine>) =>
       const next = Math.min(1000 * (second + 1), options.durationMs) - (Date.now() - startedAt)
       yield* Effect.raceFirst(Effect.sleep(Duration.millis(Math.max(0, next))), Deferred.await(stopSignal))
       second++
-      if (!options.json || process.stdout.isTTY) yield* Effect.sync(() => console.log(liveLine(second)))
-      else yield* Effect.sync(() => console.error(liveLine(second)))
+      // With --json and stdout not a terminal, stdout carries only the summary line.
+      const line = liveLine(second)
+      yield* Effect.sync(() => (options.json && !process.stdout.isTTY ? console.error(line) : console.log(line)))
     }
 
-    const snapshot: AccountSnapshot = yield* accounts("main").GetState()
+    const snapshots: Record<string, AccountSnapshot> = {
+      mm: yield* accounts("mm").GetState(),
+      arb: yield* accounts("arb").GetState()
+    }
     const t2t = tickToTrade()
+    const accountSummary = (id: "mm" | "arb") => {
+      const entry = id === "mm" ? mm : arb
+      return {
+        account: id,
+        fills: entry.orders.fills,
+        denials: entry.orders.denials,
+        tradingState: snapshots[id]!.tradingState,
+        venues: lines.map((line) => {
+          const p = entry.account.portfolio.position(line.instrument)
+          return {
+            venue: line.venue,
+            symbol: line.instrument.symbol,
+            fills: p.fills,
+            position: formatUnits(p.size, line.instrument.sizeScale),
+            realized: formatUnits(p.realized, scale(line)),
+            fees: formatUnits(p.fees, scale(line)),
+            pnl: formatUnits(pnlOf(entry.account.portfolio, line), scale(line)),
+            balances: snapshots[id]!.balances.filter((b) => b.venue === line.venue).map((b) => `${b.amount} ${b.asset}`)
+          }
+        })
+      }
+    }
     const summary = {
       durationS: Math.round((Date.now() - startedAt) / 100) / 10,
       venues: lines.map((line) => {
-        const p = account.portfolio.position(line.instrument)
-        const stats = hub.stats().find((s) => s.venue === line.venue)
+        const stats = hub.stats().filter((s) => s.venue === line.venue)
         return {
           venue: line.venue,
           symbol: line.instrument.symbol,
-          fills: p.fills,
-          position: formatUnits(p.size, line.instrument.sizeScale),
-          realized: formatUnits(p.realized, scale(line)),
-          fees: formatUnits(p.fees, scale(line)),
-          pnl: formatUnits(pnlOf(line), scale(line)),
-          balances: snapshot.balances.filter((b) => b.venue === line.venue).map((b) => `${b.amount} ${b.asset}`),
-          resyncs: stats?.resyncs ?? 0,
-          messages: stats?.messages ?? 0
+          messages: stats.reduce((n, s) => n + s.messages, 0),
+          resyncs: stats.reduce((n, s) => n + s.resyncs, 0)
         }
       }),
-      fills: orders.fills,
-      denials: orders.denials,
-      restarts: lines.reduce((n, { venue }) => n + node.restarts(`mm-${venue}`), 0),
+      accounts: lines.length >= 2 ? [accountSummary("mm"), accountSummary("arb")] : [accountSummary("mm")],
+      fills: mm.orders.fills + arb.orders.fills,
+      restarts: strategyIds.reduce((n, id) => n + node.restarts(id), 0),
       tickToTradeP50Us: t2t.percentile(50) / 1000,
       tickToTradeP99Us: t2t.percentile(99) / 1000,
       tickToTradeSamples: t2t.count,
-      tradingState: snapshot.tradingState
+      tradingState: snapshots["mm"]!.tradingState
     }
-    for (const { venue } of lines) yield* strategies(`mm-${venue}`).Stop()
+    for (const id of strategyIds) yield* strategies(id).Stop()
     return summary
   })
 
@@ -157,9 +213,15 @@ export type DemoSummary = Effect.Success<ReturnType<typeof runDemo>>
 
 /** Prints the summary for people, and with --json one machine-readable line last. */
 export const printSummary = (summary: DemoSummary, json: boolean): void => {
-  console.log(`\nsummary after ${summary.durationS}s: ${summary.fills} fills, ${summary.denials} risk denials, ${summary.restarts} strategy restarts, tick-to-trade p50 ${summary.tickToTradeP50Us.toFixed(1)}µs p99 ${summary.tickToTradeP99Us.toFixed(1)}µs (${summary.tickToTradeSamples} orders)`)
-  for (const v of summary.venues) {
-    console.log(`  ${v.venue} ${v.symbol}: ${v.fills} fills, position ${v.position}, realized ${v.realized}, fees ${v.fees}, PnL ${v.pnl}; balances ${v.balances.join(", ")}; ${v.messages} market-data messages, ${v.resyncs} resyncs`)
+  console.log(
+    `\nsummary after ${summary.durationS}s: ${summary.fills} fills, ${summary.restarts} strategy restarts, tick-to-trade p50 ${summary.tickToTradeP50Us.toFixed(1)}µs p99 ${summary.tickToTradeP99Us.toFixed(1)}µs (${summary.tickToTradeSamples} orders)`
+  )
+  for (const v of summary.venues) console.log(`  ${v.venue} ${v.symbol}: ${v.messages} market-data messages, ${v.resyncs} resyncs`)
+  for (const a of summary.accounts) {
+    console.log(`  account ${a.account} (${a.tradingState}): ${a.fills} fills, ${a.denials} risk denials`)
+    for (const v of a.venues) {
+      console.log(`    ${v.venue} ${v.symbol}: ${v.fills} fills, position ${v.position}, realized ${v.realized}, fees ${v.fees}, PnL ${v.pnl}; balances ${v.balances.join(", ")}`)
+    }
   }
   if (json) console.log(JSON.stringify(summary))
 }

@@ -9,7 +9,7 @@ import { Effect } from "effect"
 import { Command, Flag } from "effect/cli"
 import { runBenchFeed } from "./bench.ts"
 import { runCapture } from "./capture.ts"
-import { demoOptions, printSummary, runDemo } from "./demo.ts"
+import { DEFAULT_DEMO_VENUES, demoOptions, printSummary, runDemo } from "./demo.ts"
 import { parseDurationMs } from "./duration-text.ts"
 import { runVenues } from "./venues.ts"
 
@@ -19,7 +19,7 @@ const demo = Command.make(
     duration: Flag.String("duration").pipe(Flag.withDefault("30s"), Flag.withDescription("how long to trade (500ms, 30s, 5m)")),
     seed: Flag.Int("seed").pipe(Flag.withDefault(1), Flag.withDescription("seed of the market model and the paper venues")),
     json: Flag.Boolean("json").pipe(Flag.withDefault(false), Flag.withDescription("end with one machine-readable summary line")),
-    venues: Flag.String("venues").pipe(Flag.withDefault("binance"), Flag.withDescription("comma-separated venue ids"))
+    venues: Flag.String("venues").pipe(Flag.withDefault(DEFAULT_DEMO_VENUES), Flag.withDescription("comma-separated venue ids"))
   },
   (flags) =>
     Effect.gen(function*() {

@@ -30,9 +30,12 @@ describe("hft", () => {
     const summary = lastJsonLine(stdout)
     expect(summary["fills"] as number).toBeGreaterThan(0)
     expect(summary["tradingState"]).toBe("ACTIVE")
-    const venues = summary["venues"] as Array<Record<string, unknown>>
+    const venues = summary["venues"] as Array<Record<string, number>>
     expect(venues.length).toBeGreaterThanOrEqual(1)
-    expect(venues[0]!["messages"] as number).toBeGreaterThan(0)
+    for (const v of venues) expect(v["messages"]).toBeGreaterThan(0)
+    const accounts = summary["accounts"] as Array<{ account: string; venues: Array<{ balances: Array<string> }> }>
+    expect(accounts[0]!.account).toBe("mm")
+    expect(accounts[0]!.venues[0]!.balances.length).toBe(2)
     expect(summary["tickToTradeSamples"] as number).toBeGreaterThan(0)
   })
 
