@@ -4,10 +4,12 @@
  * @module
  */
 import { binance } from "./binance/index.ts"
+import { deribit } from "./deribit/index.ts"
+import { okx } from "./okx/index.ts"
 import type { Venue } from "./venue.ts"
 
 /** Every supported venue, in display order. */
-export const VENUES: ReadonlyArray<Venue> = [binance]
+export const VENUES: ReadonlyArray<Venue> = [binance, okx, deribit]
 
 /** Thrown for a venue id the registry does not know. */
 export class UnknownVenueError extends Error {
