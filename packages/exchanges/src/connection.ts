@@ -24,6 +24,8 @@ export interface SessionOptions {
   readonly listener: MarketListener
   /** Endpoints to use instead of the venue's public ones (a simulator's). */
   readonly endpoints?: VenueEndpoints
+  /** Book depth to request where the venue lets us choose. */
+  readonly depth?: number
   /** Also told about incidents (they are always logged). */
   readonly onIncident?: (incident: FeedIncident) => void
   /** First reconnect delay (ms); doubles per failed attempt up to `maxBackoffMs`. */
@@ -110,7 +112,8 @@ export const runSession = Effect.fnUntraced(function*(options: SessionOptions) {
     symbols: options.symbols,
     listener: options.listener,
     transport,
-    onIncident
+    onIncident,
+    ...(options.depth === undefined ? {} : { depth: options.depth })
   })
 
   /** Opens one connection and resolves with the close reason when it ends. */

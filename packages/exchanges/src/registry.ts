@@ -5,11 +5,12 @@
  */
 import { binance } from "./binance/index.ts"
 import { deribit } from "./deribit/index.ts"
+import { kraken } from "./kraken/index.ts"
 import { okx } from "./okx/index.ts"
 import type { Venue } from "./venue.ts"
 
 /** Every supported venue, in display order. */
-export const VENUES: ReadonlyArray<Venue> = [binance, okx, deribit]
+export const VENUES: ReadonlyArray<Venue> = [binance, kraken, okx, deribit]
 
 /** Thrown for a venue id the registry does not know. */
 export class UnknownVenueError extends Error {
