@@ -4,13 +4,15 @@
  * @module
  */
 import { binance } from "./binance/index.ts"
+import { bitfinex } from "./bitfinex/index.ts"
 import { deribit } from "./deribit/index.ts"
 import { kraken } from "./kraken/index.ts"
+import { kucoin } from "./kucoin/index.ts"
 import { okx } from "./okx/index.ts"
 import type { Venue } from "./venue.ts"
 
 /** Every supported venue, in display order. */
-export const VENUES: ReadonlyArray<Venue> = [binance, kraken, okx, deribit]
+export const VENUES: ReadonlyArray<Venue> = [binance, kraken, okx, bitfinex, kucoin, deribit]
 
 /** Thrown for a venue id the registry does not know. */
 export class UnknownVenueError extends Error {
