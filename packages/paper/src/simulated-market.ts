@@ -7,7 +7,7 @@
  */
 import { type Instrument, WallClock } from "@hft/core"
 import { type SimulatorHandle, type VenueEndpoints, venueById } from "@hft/exchanges"
-import { MarketModel, type MarketModelVenue } from "./market-model.ts"
+import { MarketModel, type MarketModelConfig, type MarketModelVenue } from "./market-model.ts"
 
 /** What to simulate. */
 export interface SimulatedMarketOptions {
@@ -21,6 +21,8 @@ export interface SimulatedMarketOptions {
   readonly batchUs?: number
   /** Per-venue overrides of the model (spreads, rates). */
   readonly tune?: (venue: string) => Partial<MarketModelVenue>
+  /** Overrides of the fair-price process (volatility, jumps). */
+  readonly model?: Partial<Omit<MarketModelConfig, "seed" | "venues" | "batchUs">>
 }
 
 /** A running simulated market. */
@@ -60,6 +62,7 @@ export const startSimulatedMarket = async (options: SimulatedMarketOptions): Pro
     throw error
   }
   const model = new MarketModel(new WallClock(), {
+    ...options.model,
     seed: options.seed,
     venues,
     ...(options.batchUs === undefined ? {} : { batchUs: options.batchUs })
