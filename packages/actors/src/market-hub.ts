@@ -4,12 +4,12 @@
  * first subscriber and stops with its last.
  *
  * Market data reaches consumers synchronously from the socket callback (the hot path):
- * listeners registered first are called first, so a paper venue registered before the
- * strategies sees each book change before they act on it.
+ * latency-critical listeners (strategies) first, then the others (paper venues) in the
+ * order they subscribed.
  *
  * @module
  */
-import type { BookUpdate, Instrument, MarketListener, OrderBook, TradePrint } from "@hft/core"
+import { type BookUpdate, type Instrument, type MarketListener, type OrderBook, type TradePrint, VenueSymbolMap } from "@hft/core"
 import { type FeedIncident, type FeedSession, type VenueEndpoints, runSession, venueById } from "@hft/exchanges"
 import { Context, Data, Duration, Effect, Exit, Layer, Scope } from "effect"
 
@@ -28,6 +28,8 @@ interface Line {
   readonly scope: Scope.Closeable
   readonly session: FeedSession
   refs: number
+  /** How many listeners at the front of `listeners` are latency-critical. */
+  criticalCount: number
   /** Book updates and trades delivered. */
   readonly counter: { messages: number }
 }
@@ -45,6 +47,16 @@ export interface LineStats {
   readonly gaps: number
   readonly checksumFailures: number
   readonly malformed: number
+}
+
+/** How a consumer subscribes. */
+export interface SubscribeOptions {
+  /**
+   * Called before the other listeners of the line (strategies): their decision latency
+   * is what tick-to-trade measures, while a paper venue's bookkeeping of the same update
+   * can wait the microseconds — an order reaches it only after its entry latency.
+   */
+  readonly latencyCritical?: boolean
 }
 
 /** How the hub reaches venues. */
@@ -70,7 +82,8 @@ export class MarketHub extends Context.Service<
     readonly subscribe: (
       venue: string,
       symbol: string,
-      listener: MarketListener
+      listener: MarketListener,
+      options?: SubscribeOptions
     ) => Effect.Effect<Instrument, MarketDataError, Scope.Scope>
     /** The synchronised book, or undefined while it is not in sync or not followed. */
     readonly book: (venue: string, symbol: string) => OrderBook | undefined
@@ -83,8 +96,7 @@ export class MarketHub extends Context.Service<
     Layer.effect(
       MarketHub,
       Effect.gen(function*() {
-        const lines = new Map<string, Line>()
-        const key = (venue: string, symbol: string) => `${venue}\u0000${symbol}`
+        const lines = new VenueSymbolMap<Line>()
         yield* Effect.addFinalizer(() =>
           Effect.forEach([...lines.values()], (line) => Scope.close(line.scope, Exit.void), { discard: true })
         )
@@ -127,9 +139,10 @@ export class MarketHub extends Context.Service<
             scope,
             session,
             refs: 0,
+            criticalCount: 0,
             counter
           }
-          lines.set(key(venueId, symbol), line)
+          lines.set(venueId, symbol, line)
           return line
         })
 
@@ -156,19 +169,21 @@ export class MarketHub extends Context.Service<
           Effect.gen(function*() {
             const at = line.listeners.indexOf(listener)
             if (at >= 0) line.listeners.splice(at, 1)
+            if (at >= 0 && at < line.criticalCount) line.criticalCount--
             line.refs--
             if (line.refs === 0) {
-              lines.delete(key(line.venue, line.symbol))
+              lines.delete(line.venue, line.symbol)
               yield* Scope.close(line.scope, Exit.void)
             }
           })
 
         return MarketHub.of({
-          subscribe: (venue, symbol, listener) =>
+          subscribe: (venue, symbol, listener, options) =>
             Effect.gen(function*() {
-              const line = lines.get(key(venue, symbol)) ?? (yield* open(venue, symbol))
+              const line = lines.get(venue, symbol) ?? (yield* open(venue, symbol))
               line.refs++
-              line.listeners.push(listener)
+              if (options?.latencyCritical === true) line.listeners.splice(line.criticalCount++, 0, listener)
+              else line.listeners.push(listener)
               // Released once: when the scope closes, or at once when the instrument never
               // comes — a failed subscription must not keep its session running.
               let released = false
@@ -180,7 +195,7 @@ export class MarketHub extends Context.Service<
               yield* Effect.addFinalizer(() => releaseOnce)
               return yield* awaitInstrument(line).pipe(Effect.onError(() => releaseOnce))
             }),
-          book: (venue, symbol) => lines.get(key(venue, symbol))?.session.feed.book(symbol),
+          book: (venue, symbol) => lines.get(venue, symbol)?.session.feed.book(symbol),
           stats: () =>
             [...lines.values()].map((line) => ({
               venue: line.venue,

@@ -17,6 +17,7 @@ import {
   type SubmitResult,
   BID,
   IllegalTransition,
+  VenueSymbolMap,
   applyOrderEvent,
   isTerminal,
   newOrder
@@ -57,7 +58,6 @@ export interface OrderIncident {
 /** Finished orders remembered for late events (cancel rejects, duplicate deliveries). */
 const FINISHED_KEPT = 10_000
 
-const keyOf = (venue: string, symbol: string) => `${venue}\u0000${symbol}`
 
 /** The order manager of one account. */
 export class OrderManager implements PaperVenueListener {
@@ -72,8 +72,8 @@ export class OrderManager implements PaperVenueListener {
   /** Recently finished orders by id, oldest first, so late events are recognised; bounded. */
   private readonly finished = new Map<string, Order>()
   private readonly owners = new Map<string, OrderOwner>()
-  private readonly markets = new Map<string, TradableMarket>()
-  private readonly exposures = new Map<string, Exposure>()
+  private readonly markets = new VenueSymbolMap<TradableMarket>()
+  private readonly exposures = new VenueSymbolMap<Exposure>()
   private readonly onIncident: (incident: OrderIncident) => void
   private seq = 0
 
@@ -85,7 +85,7 @@ export class OrderManager implements PaperVenueListener {
 
   /** Makes an instrument tradable through its venue. */
   addMarket(market: TradableMarket): void {
-    this.markets.set(keyOf(market.instrument.venue, market.instrument.symbol), market)
+    this.markets.set(market.instrument.venue, market.instrument.symbol, market)
   }
 
   /** Registers the receiver of events for orders owned by `owner`. */
@@ -95,7 +95,7 @@ export class OrderManager implements PaperVenueListener {
 
   /** Checks an order against pre-trade risk and, if allowed, sends it. */
   submit(owner: string, request: OrderRequest): SubmitResult {
-    const market = this.markets.get(keyOf(request.venue, request.symbol))
+    const market = this.markets.get(request.venue, request.symbol)
     if (market === undefined) return { ok: false, reason: "NO_REFERENCE_PRICE" }
     const instrument = market.instrument
     const exposure = this.exposure(instrument)
@@ -116,8 +116,14 @@ export class OrderManager implements PaperVenueListener {
   cancel(owner: string, orderId: string): boolean {
     const order = this.open.get(orderId)
     if (order === undefined || order.owner !== owner) return false
-    this.markets.get(keyOf(order.venue, order.symbol))?.venue.cancel(orderId)
+    this.markets.get(order.venue, order.symbol)?.venue.cancel(orderId)
     return true
+  }
+
+  /** An open order of `owner` by id. */
+  openOrder(owner: string, orderId: string): Order | undefined {
+    const order = this.open.get(orderId)
+    return order?.owner === owner ? order : undefined
   }
 
   /** Open orders of `owner`, optionally of one venue and symbol. */
@@ -136,7 +142,7 @@ export class OrderManager implements PaperVenueListener {
   cancelAll(): number {
     let n = 0
     for (const order of this.open.values()) {
-      this.markets.get(keyOf(order.venue, order.symbol))?.venue.cancel(order.id)
+      this.markets.get(order.venue, order.symbol)?.venue.cancel(order.id)
       n++
     }
     return n
@@ -144,11 +150,10 @@ export class OrderManager implements PaperVenueListener {
 
   /** The exposure record of an instrument. */
   exposure(instrument: Instrument): Exposure {
-    const key = keyOf(instrument.venue, instrument.symbol)
-    let exposure = this.exposures.get(key)
+    let exposure = this.exposures.get(instrument.venue, instrument.symbol)
     if (exposure === undefined) {
       exposure = { position: this.account.portfolio.position(instrument).size, openBuySize: 0, openSellSize: 0 }
-      this.exposures.set(key, exposure)
+      this.exposures.set(instrument.venue, instrument.symbol, exposure)
     }
     return exposure
   }
@@ -164,7 +169,7 @@ export class OrderManager implements PaperVenueListener {
     const remainingBefore = order.size - order.filled
     const illegal = applyOrderEvent(order, event)
     if (illegal instanceof IllegalTransition) return this.onIncident({ orderId, detail: illegal.message })
-    const market = this.markets.get(keyOf(order.venue, order.symbol))!
+    const market = this.markets.get(order.venue, order.symbol)!
     const exposure = this.exposure(market.instrument)
     const released = event.type === "fill" ? event.size : isTerminal(order.status) ? remainingBefore : 0
     if (order.side === BID) exposure.openBuySize -= released

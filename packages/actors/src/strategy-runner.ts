@@ -97,6 +97,7 @@ export class StrategyRunner implements MarketListener, OrderOwner {
       balance: (venue, asset) => deps.account.portfolio.balance(venue, asset),
       tradingState: () => deps.account.tradingState(),
       fees: (venue) => deps.fees(venue),
+      order: (orderId) => deps.orders.openOrder(id, orderId),
       openOrders: (venue, symbol) => deps.orders.openOrders(id, venue, symbol),
       submit: (request: OrderRequest): SubmitResult => {
         const result = deps.orders.submit(id, request)

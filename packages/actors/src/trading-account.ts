@@ -11,6 +11,7 @@ import {
   type TradingState,
   Portfolio,
   PreTradeRisk,
+  VenueSymbolMap,
   parseAmount,
   toLedger
 } from "@hft/core"
@@ -44,7 +45,7 @@ export class TradingAccount {
   /** Why the trading state last changed. */
   stateReason = "opened"
   private state: TradingState = "ACTIVE"
-  private readonly risks = new Map<string, PreTradeRisk>()
+  private readonly risks = new VenueSymbolMap<PreTradeRisk>()
   private readonly limits: (instrument: Instrument) => RiskLimits
 
   constructor(config: TradingAccountConfig) {
@@ -55,12 +56,11 @@ export class TradingAccount {
 
   /** The pre-trade checker of an instrument (created with the account's limits on first use). */
   risk(instrument: Instrument): PreTradeRisk {
-    const key = `${instrument.venue}\u0000${instrument.symbol}`
-    let risk = this.risks.get(key)
+    let risk = this.risks.get(instrument.venue, instrument.symbol)
     if (risk === undefined) {
       risk = new PreTradeRisk(this.limits(instrument))
       risk.state = this.state
-      this.risks.set(key, risk)
+      this.risks.set(instrument.venue, instrument.symbol, risk)
     }
     return risk
   }

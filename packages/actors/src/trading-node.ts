@@ -17,6 +17,7 @@ import {
   type TradePrint,
   type TradingState,
   Portfolio,
+  VenueSymbolMap,
   LEDGER_SCALE,
   formatUnitsTrimmed,
   formatUnits,
@@ -225,13 +226,13 @@ export class TradingNode extends Context.Service<
             if (node === undefined) return yield* fail(`unknown account '${accountId}'`)
             const scope = yield* Scope.make()
             const failures = yield* Queue.unbounded<unknown>()
-            const instruments = new Map<string, Instrument>()
+            const instruments = new VenueSymbolMap<Instrument>()
             const runner = new StrategyRunner(strategyId, definition, params, {
               clock: config.clock,
               account: node.account,
               orders: node.orders,
               instrument: (venue, symbol) => {
-                const instrument = instruments.get(`${venue}\u0000${symbol}`)
+                const instrument = instruments.get(venue, symbol)
                 if (instrument === undefined) throw new Error(`${venue} ${symbol} is not among the strategy's subscriptions`)
                 return instrument
               },
@@ -243,8 +244,8 @@ export class TradingNode extends Context.Service<
             const subscribed = Effect.forEach(subscriptionsOf(definition, params), (sub) =>
               Effect.gen(function*() {
                 yield* paperVenue(node, sub.venue, sub.symbol)
-                const instrument = yield* Scope.provide(scope)(hub.subscribe(sub.venue, sub.symbol, runner))
-                instruments.set(`${sub.venue}\u0000${sub.symbol}`, instrument)
+                const instrument = yield* Scope.provide(scope)(hub.subscribe(sub.venue, sub.symbol, runner, { latencyCritical: true }))
+                instruments.set(sub.venue, sub.symbol, instrument)
               }), { discard: true })
             const outcome = yield* Effect.exit(subscribed)
             if (Exit.isFailure(outcome)) {

@@ -11,6 +11,7 @@
 import { formatUnits, mulDivCeil, mulDivFloor, pow10 } from "./fixed-point.ts"
 import { type Instrument, notionalScale } from "./instrument.ts"
 import { BID, type Side } from "./order-book.ts"
+import { VenueSymbolMap } from "./venue-symbol-map.ts"
 
 /** Decimal places of every balance. */
 export const LEDGER_SCALE = 18
@@ -56,12 +57,11 @@ export const toLedger = (amount: bigint, scale: number): bigint => amount * pow1
 export const formatLedger = (amount: bigint): string => formatUnits(amount, LEDGER_SCALE)
 
 const balanceKey = (venue: string, asset: string): string => `${venue}\u0000${asset}`
-const positionKey = (venue: string, symbol: string): string => `${venue}\u0000${symbol}`
 
 /** Balances and positions of one account across venues. */
 export class Portfolio {
   private readonly balances = new Map<string, bigint>()
-  private readonly positions = new Map<string, Position>()
+  private readonly positions = new VenueSymbolMap<Position>()
 
   /** Credits (or with a negative amount debits) a balance, in ledger units. */
   adjust(venue: string, asset: string, amount: bigint): void {
@@ -86,11 +86,10 @@ export class Portfolio {
 
   /** The position in `instrument` (created flat on first use). */
   position(instrument: Instrument): Position {
-    const key = positionKey(instrument.venue, instrument.symbol)
-    let position = this.positions.get(key)
+    let position = this.positions.get(instrument.venue, instrument.symbol)
     if (position === undefined) {
       position = { instrument, size: 0, cost: 0n, realized: 0n, fees: 0n, fills: 0 }
-      this.positions.set(key, position)
+      this.positions.set(instrument.venue, instrument.symbol, position)
     }
     return position
   }

@@ -79,6 +79,8 @@ export interface StrategyContext<P, S> {
   tradingState(): TradingState
   /** Fee rates the venue charges, in ppm of the notional. */
   fees(venue: string): { readonly makerPpm: number; readonly takerPpm: number }
+  /** One of this strategy's open orders by id, or undefined once it is finished. */
+  order(orderId: string): Order | undefined
   /** Open orders of this strategy, optionally for one venue and symbol. */
   openOrders(venue?: string, symbol?: string): ReadonlyArray<Order>
   /** Submits an order through pre-trade risk; the result says whether it was sent. */

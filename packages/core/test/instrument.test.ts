@@ -1,6 +1,7 @@
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { parseAmount } from "../src/fixed-point.ts"
+import { VenueSymbolMap } from "../src/venue-symbol-map.ts"
 import {
   formatPrice,
   formatSize,
@@ -63,5 +64,23 @@ describe("instrument", () => {
     expect(table.fromSymbol("BTCUSDT")).toBeUndefined()
     expect(table.fromVenueSymbol("BTC/USDT")).toBeUndefined()
     expect(new InstrumentTable([]).fromSymbol("BTC/USDT")).toBeUndefined()
+  })
+})
+
+
+describe("VenueSymbolMap", () => {
+  it("looks values up by (venue, symbol) and iterates in insertion order", () => {
+    const m = new VenueSymbolMap<number>()
+    m.set("kraken", "BTC/USD", 1)
+    m.set("binance", "BTC/USDT", 2)
+    m.set("kraken", "ETH/USD", 3)
+    m.set("binance", "BTC/USDT", 4)
+    expect(m.get("binance", "BTC/USDT")).toBe(4)
+    expect(m.get("binance", "ETH/USD")).toBeUndefined()
+    expect([...m.values()]).toEqual([1, 4, 3])
+    expect(m.delete("kraken", "BTC/USD")).toBe(true)
+    expect(m.delete("kraken", "BTC/USD")).toBe(false)
+    expect(m.get("kraken", "BTC/USD")).toBeUndefined()
+    expect([...m.values()]).toEqual([4, 3])
   })
 })

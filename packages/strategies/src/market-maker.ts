@@ -46,7 +46,7 @@ const quote = (ctx: Ctx, side: 0 | 1, price: number, openId: string | undefined)
   const { venue, symbol, requoteTicks } = ctx.params
   const instrument = ctx.instrument(venue, symbol)
   if (openId !== undefined) {
-    const open = ctx.openOrders(venue, symbol).find((o) => o.id === openId)
+    const open = ctx.order(openId)
     if (open !== undefined && Math.abs(open.price - price) < requoteTicks * instrument.tickSize) return openId
     if (open !== undefined) ctx.cancel(openId)
   }
