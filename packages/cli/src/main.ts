@@ -7,7 +7,7 @@
 import { NodeRuntime, NodeServices } from "@effect/platform-node"
 import { Effect } from "effect"
 import { Command, Flag } from "effect/cli"
-import { runBenchFeed } from "./bench.ts"
+import { runBenchFeed, runBenchTickToTrade } from "./bench.ts"
 import { runCapture } from "./capture.ts"
 import { DEFAULT_DEMO_VENUES, demoOptions, printSummary, runDemo } from "./demo.ts"
 import { parseDurationMs } from "./duration-text.ts"
@@ -48,8 +48,25 @@ const benchFeed = Command.make(
     }).pipe(Effect.asVoid)
 ).pipe(Command.withDescription("time decode + book maintenance over a capture held in memory"))
 
+const benchTickToTrade = Command.make(
+  "tick-to-trade",
+  {
+    venue: Flag.String("venue").pipe(Flag.withDescription("venue id")),
+    capture: Flag.String("capture").pipe(Flag.withDescription("capture file (format v1)")),
+    symbol: Flag.String("symbol").pipe(Flag.optional, Flag.withDescription("canonical symbol to trade")),
+    json: Flag.Boolean("json").pipe(Flag.withDefault(false))
+  },
+  (flags) =>
+    runBenchTickToTrade({
+      venue: flags.venue,
+      capture: flags.capture,
+      symbol: flags.symbol._tag === "Some" ? flags.symbol.value : undefined,
+      json: flags.json
+    }).pipe(Effect.asVoid)
+).pipe(Command.withDescription("time frame receipt → order in the paper venue's entry queue, warm, over a capture"))
+
 const bench = Command.make("bench").pipe(
-  Command.withSubcommands([benchFeed]),
+  Command.withSubcommands([benchFeed, benchTickToTrade]),
   Command.withDescription("benchmarks with machine-readable results")
 )
 

@@ -38,7 +38,22 @@ const frameText = fc
   })
   .map((f) => `{"e":"depthUpdate","E":${f.e},"s":"${f.s}","U":${f.U},"u":${f.u},"b":[${f.b.join(",")}],"a":[${f.a.join(",")}]}`)
 
-const mutated = fc.tuple(frameText, fc.nat(), fc.constantFrom("cut", "space", "reorder", "none", "append")).map(([text, n, how]) => {
+const tradeText = fc
+  .record({
+    e: idText,
+    s: fc.constantFrom("BTCUSDT", "ETHUSDT", ""),
+    t: idText,
+    p: decimalText,
+    q: decimalText,
+    T: idText,
+    m: fc.constantFrom("true", "false", "1", '"true"'),
+    M: fc.constantFrom("true", "false", "null")
+  })
+  .map((f) => `{"e":"trade","E":${f.e},"s":"${f.s}","t":${f.t},"p":"${f.p}","q":"${f.q}","T":${f.T},"m":${f.m},"M":${f.M}}`)
+
+const decodedTrade = (d: BinanceDecoder) => ({ ...d.trade, instrument: d.trade.instrument?.symbol })
+
+const mutated = fc.tuple(fc.oneof(frameText, tradeText), fc.nat(), fc.constantFrom("cut", "space", "reorder", "none", "append")).map(([text, n, how]) => {
   const at = n % (text.length + 1)
   if (how === "cut") return text.slice(0, at)
   if (how === "space") return `${text.slice(0, at)} ${text.slice(at)}`
@@ -72,15 +87,24 @@ describe("Binance codec", () => {
 
   it("scanner and JSON.parse reference agree on fuzzed and mutated frames", () => {
     fc.assert(
-      fc.property(fc.oneof(frameText, mutated), (text) => {
+      fc.property(fc.oneof(frameText, tradeText, mutated), (text) => {
         const fast = new BinanceDecoder(resolver)
         const reference = new BinanceDecoder(resolver)
         const kind = fast.decode(text)
         expect(kind).toBe(reference.decodeReference(text))
         if (kind === FrameKind.Depth) expect(decodedDepth(fast)).toEqual(decodedDepth(reference))
+        if (kind === FrameKind.Trade) expect(decodedTrade(fast)).toEqual(decodedTrade(reference))
       }),
       { numRuns: 3000 }
     )
+  })
+
+  it("takes the scanner for trades in Binance's own layout, with the taker side from m", () => {
+    const d = new BinanceDecoder(resolver)
+    expect(d.scanTrade(`{"e":"trade","E":1,"s":"BTCUSDT","t":12345,"p":"65000.01000000","q":"0.00100000","T":2,"m":true,"M":true}`)).toBe(true)
+    expect(decodedTrade(d)).toEqual({ instrument: "BTC/USDT", price: 6_500_001, size: 100_000, takerSide: ASK, id: "12345", tradeMs: 2 })
+    expect(d.scanTrade(`{"e":"trade","E":1,"s":"BTCUSDT","t":12346,"p":"65000.02000000","q":"0.00100000","T":2,"m":false,"M":true}`)).toBe(true)
+    expect(d.trade.takerSide).toBe(BID)
   })
 
   it("encode → decode round-trips any set of level changes", () => {

@@ -113,6 +113,12 @@ const FIRST_ID_KEY = ',"U":'
 const LAST_ID_KEY = ',"u":'
 const BIDS_KEY = ',"b":['
 const ASKS_KEY = ',"a":['
+const TRADE_PREFIX = '{"e":"trade","E":'
+const TRADE_ID_KEY = ',"t":'
+const PRICE_KEY = ',"p":"'
+const QTY_KEY = ',"q":"'
+const TRADE_TIME_KEY = ',"T":'
+const MAKER_KEY = ',"m":'
 const CH_QUOTE = 34
 const CH_COMMA = 44
 const CH_LBRACKET = 91
@@ -218,7 +224,62 @@ export class BinanceDecoder {
    */
   decode(text: string): FrameKind {
     if (this.scanDepthUpdate(text)) return FrameKind.Depth
+    if (this.scanTrade(text)) return FrameKind.Trade
     return this.decodeReference(text)
+  }
+
+  /**
+   * Scans `{"e":"trade","E":…,"s":"…","t":…,"p":"…","q":"…","T":…,"m":…,"M":…}` exactly
+   * as Binance lays it out; false (nothing the reference decoder does not overwrite
+   * changed) for anything else.
+   */
+  scanTrade(text: string): boolean {
+    if (!text.startsWith(TRADE_PREFIX)) return false
+    let i = TRADE_PREFIX.length
+    if (scanInt(text, i) < 0) return false
+    i = scanEnd
+    if (!text.startsWith(SYMBOL_KEY, i)) return false
+    i += SYMBOL_KEY.length
+    const close = text.indexOf('"', i)
+    if (close < 0) return false
+    const instrument = this.resolveSlice(text, i, close)
+    if (instrument === undefined) return false
+    i = close + 1
+    if (!text.startsWith(TRADE_ID_KEY, i)) return false
+    const idStart = i + TRADE_ID_KEY.length
+    if (scanInt(text, idStart) < 0) return false
+    const idEnd = scanEnd
+    if (!text.startsWith(PRICE_KEY, idEnd)) return false
+    const price = scanQuotedDecimal(text, idEnd + PRICE_KEY.length, instrument.priceScale)
+    i = scanEnd
+    if (!(price >= 0) || !text.startsWith(QTY_KEY, i + 1)) return false
+    const size = scanQuotedDecimal(text, i + 1 + QTY_KEY.length, instrument.sizeScale)
+    i = scanEnd
+    if (!(size >= 0) || !text.startsWith(TRADE_TIME_KEY, i + 1)) return false
+    const tradeMs = scanInt(text, i + 1 + TRADE_TIME_KEY.length)
+    i = scanEnd
+    if (tradeMs < 0 || !text.startsWith(MAKER_KEY, i)) return false
+    i += MAKER_KEY.length
+    let buyerIsMaker: boolean
+    if (text.startsWith("true", i)) {
+      buyerIsMaker = true
+      i += 4
+    } else if (text.startsWith("false", i)) {
+      buyerIsMaker = false
+      i += 5
+    } else return false
+    if (text.startsWith(',"M":true}', i)) i += 10
+    else if (text.startsWith(',"M":false}', i)) i += 11
+    else return false
+    if (i !== text.length) return false
+    const t = this.trade
+    t.instrument = instrument
+    t.price = price
+    t.size = size
+    t.takerSide = buyerIsMaker ? ASK : BID
+    t.id = text.slice(idStart, idEnd)
+    t.tradeMs = tradeMs
+    return true
   }
 
   /**
