@@ -13,8 +13,9 @@ import {
   BID,
   type Fill,
   type Instrument,
-  type Order,
+  type Side,
   feeFor,
+  isTerminal,
   LEDGER_SCALE,
   notionalScale,
   parseAmount,
@@ -31,6 +32,7 @@ import { describe, expect, it } from "vitest"
 import {
   type HandlerName,
   type HarnessVenue,
+  type MarketView,
   type SubmitRecord,
   marketKey,
   SECOND_US,
@@ -397,7 +399,8 @@ describe("market maker on a simulated venue", () => {
  * pair of taker fees, so the harness tunes the model: a fast venue that tracks the fair
  * price closely, a slow one (1.5 s lag, 3 bp noise) and a middle one quoting in USD at
  * other scales (tick 0.1, size scale 6), with a jump every 5 s of ~10 bp. Gaps beyond
- * the fees then open for a while after each jump.
+ * the fees then open for a while after each jump. {@link StrategyHarness.calm} goes back
+ * to the defaults: no gap beyond the fees any more.
  */
 const usdInstrument: Instrument = {
   venue: "usd",
@@ -420,21 +423,136 @@ const ARB_VENUES: ReadonlyArray<HarnessVenue> = [
 const ARB_MODEL = { jumpRate: 0.2, jumpBps: 10 }
 const LEGS = "fast:BTC/USDT,slow:BTC/USDT,usd:BTC/USD"
 const COMMON_SCALE = 8
-const instrumentOf = (venue: string): Instrument => ARB_VENUES.find((v) => v.instrument.venue === venue)!.instrument
 const takerPpm = (venue: string): number => ARB_VENUES.find((v) => v.instrument.venue === venue)!.fees.takerPpm
+const keyOf = (i: Instrument): string => marketKey(i.venue, i.symbol)
 /** A price at the common scale, exact. */
 const commonPrice = (i: Instrument, price: number): bigint => BigInt(price) * pow10(COMMON_SCALE - i.priceScale)
 /** A size at the common scale, exact. */
 const commonSize = (i: Instrument, size: number): bigint => BigInt(size) * pow10(COMMON_SCALE - i.sizeScale)
+/** A size at the common scale in size units of `i`, rounded down. */
+const unitsOf = (i: Instrument, common: bigint): number => Number(common / pow10(COMMON_SCALE - i.sizeScale))
+const abs = (x: bigint): bigint => (x < 0n ? -x : x)
 /**
  * Edge of buying at `ask` on `buy` and selling at `bid` on `sell` beyond both taker fees,
  * times the ask (so `edge > ask × minEdgePpm` is the strategy's condition), exact.
  */
-const edgeBeyondFees = (buy: string, ask: number, sell: string, bid: number): { net: bigint; ask: bigint } => {
-  const a = commonPrice(instrumentOf(buy), ask)
-  const b = commonPrice(instrumentOf(sell), bid)
-  return { net: b * BigInt(1_000_000 - takerPpm(sell)) - a * BigInt(1_000_000 + takerPpm(buy)), ask: a }
+const edgeBeyondFees = (buy: Instrument, ask: number, sell: Instrument, bid: number): { net: bigint; ask: bigint } => {
+  const a = commonPrice(buy, ask)
+  const b = commonPrice(sell, bid)
+  return { net: b * BigInt(1_000_000 - takerPpm(sell.venue)) - a * BigInt(1_000_000 + takerPpm(buy.venue)), ask: a }
 }
+/** Whether a venue takes `size` at `price`: on its lot grid, at least its minimum size and notional. */
+const tradable = (i: Instrument, price: number, size: number): boolean =>
+  size > 0 && size % i.lotSize === 0 && size >= i.minSize && BigInt(price) * BigInt(size) >= i.minNotional
+const floorLot = (i: Instrument, size: number): number => Math.floor(size / i.lotSize) * i.lotSize
+/** Size units of `i` the quote balance buys at `ask`, taker fee included, rounded down. */
+const affordableSize = (view: MarketView, i: Instrument, ask: number): number => {
+  const quote = view.balances.get(marketKey(i.venue, i.quote)) ?? 0n
+  if (quote <= 0n) return 0
+  return Number(((quote / pow10(LEDGER_SCALE - notionalScale(i))) * 1_000_000n) / (BigInt(ask) * BigInt(1_000_000 + takerPpm(i.venue))))
+}
+/** Size units of `i` the base balance covers, rounded down. */
+const baseSize = (view: MarketView, i: Instrument): number => {
+  const base = view.balances.get(marketKey(i.venue, i.base)) ?? 0n
+  return base <= 0n ? 0 : Number(base / pow10(LEDGER_SCALE - i.sizeScale))
+}
+const positionIn = (view: MarketView, i: Instrument): number => view.positions.get(keyOf(i)) ?? 0
+/** Net position over all venues at the common scale, exact. */
+const netOf = (instruments: ReadonlyArray<Instrument>, view: MarketView): bigint =>
+  instruments.reduce((sum, i) => sum + commonSize(i, positionIn(view, i)), 0n)
+
+/** An order that brings the net toward flat on one venue. */
+interface Reduction {
+  readonly venue: string
+  readonly side: Side
+  readonly price: number
+  readonly size: number
+  /** The touch net of the taker fee at the common scale: what a sale brings, or a purchase costs, per unit. */
+  readonly value: bigint
+}
+
+/**
+ * The orders that would bring the net toward flat without passing it, one per venue
+ * where there is one: the net rounded down to the venue's lot, within its touch,
+ * maxSize, its position limit and its balance, meeting its minimums.
+ */
+const reductions = (instruments: ReadonlyArray<Instrument>, params: CrossArbitrageParams, view: MarketView): Array<Reduction> => {
+  const net = netOf(instruments, view)
+  if (net === 0n) return []
+  const side: Side = net > 0n ? ASK : BID
+  const out: Array<Reduction> = []
+  for (const i of instruments) {
+    const touch = view.touches.get(keyOf(i))
+    if (touch === undefined) continue
+    const price = side === ASK ? touch.bid : touch.ask
+    if (Number.isNaN(price)) continue
+    const position = positionIn(view, i)
+    const maxPosition = parseUnits(params.maxPosition, i.sizeScale)
+    const size = floorLot(
+      i,
+      Math.min(
+        unitsOf(i, abs(net)),
+        side === ASK ? touch.bidSize : touch.askSize,
+        parseUnits(params.maxSize, i.sizeScale),
+        side === ASK ? maxPosition + position : maxPosition - position,
+        side === ASK ? baseSize(view, i) : affordableSize(view, i, price)
+      )
+    )
+    if (!tradable(i, price, size)) continue
+    const fee = BigInt(takerPpm(i.venue))
+    out.push({ venue: i.venue, side, price, size, value: commonPrice(i, price) * (side === ASK ? 1_000_000n - fee : 1_000_000n + fee) })
+  }
+  return out
+}
+
+/**
+ * The venues a first leg may be paired with: the exact edge between the two touches beats
+ * both taker fees and minEdgePpm, the first leg's venue is at least as far from the
+ * median mid of all books as the other (strictly further when it sells: ties go to the
+ * buy), and its size is a lot of both venues within both touches, maxSize, both position
+ * limits and both balances, meeting both venues' minimums.
+ */
+const partnersOf = (instruments: ReadonlyArray<Instrument>, params: CrossArbitrageParams, s: SubmitRecord): Array<Instrument> => {
+  const r = s.request
+  const first = instruments.find((i) => i.venue === r.venue)!
+  const mid = (i: Instrument): number => {
+    const t = s.touches.get(keyOf(i))
+    return t === undefined ? NaN : ((t.bid + t.ask) / 2) * 10 ** (COMMON_SCALE - i.priceScale)
+  }
+  const mids = instruments.map(mid).filter((m) => !Number.isNaN(m)).sort((a, b) => a - b)
+  const n = mids.length
+  const median = n % 2 === 1 ? mids[n >> 1]! : (mids[n / 2 - 1]! + mids[n / 2]!) / 2
+  const staleness = (i: Instrument): number => Math.abs(mid(i) - median)
+  const size = commonSize(first, r.size)
+  const maxSize = BigInt(parseUnits(params.maxSize, COMMON_SCALE))
+  const maxPosition = BigInt(parseUnits(params.maxPosition, COMMON_SCALE))
+  return instruments.filter((other) => {
+    const ot = s.touches.get(keyOf(other))
+    if (other === first || ot === undefined) return false
+    const [buy, sell] = r.side === BID ? [first, other] : [other, first]
+    const ask = s.touches.get(keyOf(buy))!.ask
+    const bid = s.touches.get(keyOf(sell))!.bid
+    const edge = edgeBeyondFees(buy, ask, sell, bid)
+    return (
+      edge.net > edge.ask * BigInt(params.minEdgePpm) &&
+      (r.side === BID ? staleness(first) >= staleness(other) : staleness(first) > staleness(other)) &&
+      size % commonSize(buy, buy.lotSize) === 0n &&
+      size % commonSize(sell, sell.lotSize) === 0n &&
+      size <= maxSize &&
+      size <= commonSize(buy, s.touches.get(keyOf(buy))!.askSize) &&
+      size <= commonSize(sell, s.touches.get(keyOf(sell))!.bidSize) &&
+      commonSize(buy, positionIn(s, buy)) + size <= maxPosition &&
+      commonSize(sell, positionIn(s, sell)) - size >= -maxPosition &&
+      size <= commonSize(buy, affordableSize(s, buy, ask)) &&
+      size <= commonSize(sell, baseSize(s, sell)) &&
+      tradable(buy, ask, unitsOf(buy, size)) &&
+      tradable(sell, bid, unitsOf(sell, size))
+    )
+  })
+}
+
+/** Order entry and responses of 20–50 ms with spikes: by the time a hedge arrives, the touch it aimed at has often moved. */
+const JITTERY: LatencyLeg = { baseUs: 20_000, jitterUs: 30_000, spikeProbability: 0.05, spikeUs: 100_000 }
 
 const AMPLE = [
   { venue: "fast", asset: "USDT", amount: "20000" },
@@ -445,16 +563,48 @@ const AMPLE = [
   { venue: "usd", asset: "BTC", amount: "0.5" }
 ]
 
+/** The strategy's state, as far as the tests read it. */
+interface ArbStateView {
+  /** Hedge plans by first-leg order id. */
+  readonly hedges: ReadonlyMap<string, { readonly leg: { readonly venue: string } }>
+  readonly inFlight: ReadonlySet<string>
+  /** Base units at 8 decimals. */
+  readonly unhedged: number
+  readonly sent: number
+  readonly rebalanced: number
+  readonly blocked: number
+}
+
 interface ArbSessionOptions {
   readonly seed: number
   readonly seconds: number
   readonly params: Partial<CrossArbitrageParams>
   readonly balances?: ReadonlyArray<{ venue: string; asset: string; amount: string }>
   readonly latency?: LatencyLeg
-  /** Venues other than {@link ARB_VENUES} (same ids and scales). */
+  /** Venues other than {@link ARB_VENUES} (same ids, scales and fees). */
   readonly venues?: ReadonlyArray<HarnessVenue>
+  /** With the market running, before the strategy starts. */
+  readonly prelude?: (h: StrategyHarness) => void
   /** After every book the strategy handled. */
   readonly afterBook?: (h: StrategyHarness) => void
+  /** After `seconds`, this long on a calm market ({@link StrategyHarness.calm}). */
+  readonly calmSeconds?: number
+}
+
+/** A first leg: the start it was sent in, its instrument and side, and the instrument its hedge plan names. */
+interface FirstLeg {
+  readonly start: number
+  readonly instrument: Instrument
+  readonly side: Side
+  readonly hedge: Instrument
+}
+
+/** A hedge order: the start it was sent in, where, which side, and which attempt for its fill (1-based). */
+interface HedgeLeg {
+  readonly start: number
+  readonly instrument: Instrument
+  readonly side: Side
+  readonly attempt: number
 }
 
 interface ArbSession {
@@ -463,14 +613,47 @@ interface ArbSession {
   readonly violations: Array<string>
   /** Largest edge beyond both taker fees seen on any book the strategy handled, in ppm of the ask. */
   maxEdgePpm: number
-  /** Largest |position| seen on any venue. */
+  /** Largest |position| seen on any venue, at the common scale. */
   maxAbsPosition: number
+  /** Orders by kind, as sent: first legs, hedges (first and re-sent), re-sends alone, rebalancing orders. */
+  readonly firsts: Array<SubmitRecord>
+  readonly hedges: Array<SubmitRecord>
+  readonly resends: Array<SubmitRecord>
+  readonly rebalances: Array<SubmitRecord>
+  /** Fills of first legs: hedged, too small to hedge, and arrived after a restart (hedge plan lost). */
+  hedgedFills: number
+  unhedgeableFills: number
+  lostFills: number
+  /** Hedges that still had a tradable rest after their third order. */
+  exhaustedHedges: number
+  /** Size the strategy could not hedge by the checks' account, at the common scale (since the last start). */
+  unhedged: bigint
+  /** Net position at the first start, at the common scale. */
+  startNet: bigint
+  /** When the calm market began, µs (Infinity without one). */
+  calmAtUs: number
 }
 
-/** Runs the arbitrage over the three venues; after every fill: positions within maxPosition, no balance below zero. */
+/**
+ * Runs the arbitrage over the three venues, checking every handler call as it happens:
+ * - after every fill: positions within maxPosition, no balance below zero;
+ * - every order: an IOC limit on its venue's tick and lot grid, meeting its minimums;
+ * - after `onStart` and `onBook`: the open orders are all in flight (adopted); with any
+ *   open, nothing is sent; with none, if the net position can be reduced somewhere
+ *   ({@link reductions}) one rebalancing order is sent at the best value, else either
+ *   nothing or a first leg (`onBook` only) with a partner ({@link partnersOf}) that its
+ *   hedge plan names; with nothing in flight the net is within what went unhedged;
+ * - after a fill of a first leg sent in this start: a hedge on the planned venue, opposite
+ *   side, for the fill converted (rounded down to the lot) at that venue's touch — or,
+ *   when that is not tradable, nothing; after a first leg's fill from an earlier start, nothing;
+ * - after a hedge order of this start ends short: the rest re-sent likewise while it is
+ *   the 2nd or 3rd attempt and tradable, else nothing;
+ * - nothing is sent in any other handler call.
+ */
 const arbitrageSession = (options: ArbSessionOptions): ArbSession => {
   const params: CrossArbitrageParams = { ...crossExchangeArbitrage.params, legs: LEGS, ...options.params }
   const maxPosition = parseUnits(params.maxPosition, COMMON_SCALE)
+  const instruments = (options.venues ?? ARB_VENUES).map((v) => v.instrument)
   const violations: Array<string> = []
   const note = (message: string) => void (violations.length < 20 && violations.push(`${at(h)}: ${message}`))
   const session: ArbSession = {
@@ -480,9 +663,118 @@ const arbitrageSession = (options: ArbSessionOptions): ArbSession => {
     params,
     violations,
     maxEdgePpm: -Infinity,
-    maxAbsPosition: 0
+    maxAbsPosition: 0,
+    firsts: [],
+    hedges: [],
+    resends: [],
+    rebalances: [],
+    hedgedFills: 0,
+    unhedgeableFills: 0,
+    lostFills: 0,
+    exhaustedHedges: 0,
+    unhedged: 0n,
+    startNet: 0n,
+    calmAtUs: Infinity
   }
-  const venues = (options.venues ?? ARB_VENUES).map((v) => v.instrument)
+  const firstLegs = new Map<string, FirstLeg>()
+  const hedgeLegs = new Map<string, HedgeLeg>()
+  const instrumentOf = (venue: string): Instrument => instruments.find((i) => i.venue === venue)!
+  const state = () => h.record.state as ArbStateView
+  let openAtEntry = 0
+  let checked = 0
+
+  /** The submits of the running handler call, each checked as an order. */
+  const sentNow = (): Array<SubmitRecord> => {
+    const out = h.record.submits.slice(checked)
+    checked = h.record.submits.length
+    for (const s of out) {
+      const r = s.request
+      const i = instrumentOf(r.venue)
+      const what = `${s.handler} #${s.call} ${r.venue} side ${r.side} ${r.size} at ${r.price}`
+      if (s.call !== h.record.now.call) note(`${what}: not checked in its own call`)
+      if (r.type !== "limit" || r.tif !== "IOC" || r.postOnly) note(`${what}: not an IOC limit`)
+      if (r.price % i.tickSize !== 0 || !tradable(i, r.price, r.size)) note(`${what}: off the grid or below the venue's minimum`)
+      if (!s.result.ok) note(`${what}: denied ${s.result.reason}`)
+    }
+    return out
+  }
+  const orderId = (s: SubmitRecord): string => (s.result.ok ? s.result.orderId : "")
+  /** Checks that `s` is exactly the order expected. */
+  const expectOrder = (s: SubmitRecord, venue: string, side: Side, size: number, price: number, kind: string) => {
+    const r = s.request
+    if (r.venue !== venue || r.side !== side || r.size !== size || r.price !== price) {
+      note(`${kind} ${r.venue} side ${r.side} ${r.size} at ${r.price}; expected ${venue} side ${side} ${size} at ${price}`)
+    }
+  }
+  /** After onStart/onBook: adoption, then a rebalance when one is possible, else at most a first leg (onBook). */
+  const decision = (firstLegAllowed: boolean) => {
+    const sent = sentNow()
+    const open = h.openOrders()
+    if (!open.every((o) => state().inFlight.has(o.id))) note(`open orders ${open.map((o) => o.id).join(", ")} not all in flight`)
+    if (openAtEntry > 0) {
+      if (sent.length > 0) note(`sent ${sent.length} orders with ${openAtEntry} in flight`)
+      return
+    }
+    if (sent.length > 1) note(`${sent.length} orders in one decision`)
+    const view: MarketView = sent[0] ?? h.view()
+    const options = reductions(instruments, params, view)
+    const s = sent[0]
+    if (options.length > 0) {
+      const best = options.reduce((a, b) => ((b.side === ASK ? b.value > a.value : b.value < a.value) ? b : a))
+      const cheapest = options.filter((o) => o.value === best.value)
+      if (s === undefined) return note(`net ${netOf(instruments, view)} not rebalanced though ${best.venue} could take ${best.size}`)
+      const chosen = cheapest.find((o) => o.venue === s.request.venue) ?? best
+      expectOrder(s, chosen.venue, chosen.side, chosen.size, chosen.price, "rebalance")
+      session.rebalances.push(s)
+      return
+    }
+    if (s === undefined) {
+      // Settled: the net is what went unhedged (and the start's), no more.
+      const net = abs(netOf(instruments, view))
+      if (h.record.starts === 1 && net > session.unhedged + abs(session.startNet)) note(`net ${net} beyond unhedged ${session.unhedged}`)
+      return
+    }
+    if (!firstLegAllowed) return note(`${s.handler}: a first leg`)
+    const partners = partnersOf(instruments, params, s)
+    const plan = state().hedges.get(orderId(s))
+    const r = s.request
+    const touch = s.touches.get(marketKey(r.venue, r.symbol))!
+    if (r.price !== (r.side === BID ? touch.ask : touch.bid)) note(`first leg at ${r.price}, not the touch ${touch.bid}/${touch.ask}`)
+    if (plan === undefined || !partners.some((p) => p.venue === plan.leg.venue)) {
+      note(`first leg ${r.venue} side ${r.side} ${r.size} hedged on ${plan?.leg.venue}, partners ${partners.map((p) => p.venue).join(", ")}`)
+      return
+    }
+    firstLegs.set(orderId(s), { start: s.start, instrument: instrumentOf(r.venue), side: r.side, hedge: instrumentOf(plan.leg.venue) })
+    session.firsts.push(s)
+  }
+  /**
+   * Checks the hedge order expected now for `wanted` (common scale) on `instrument`: at
+   * its touch, rounded down to its lot, unless that is not tradable or this would be a
+   * fourth order; counts what is not sent as unhedged and returns what is (common scale).
+   */
+  const hedgeNow = (sent: ReadonlyArray<SubmitRecord>, instrument: Instrument, side: Side, wanted: bigint, attempt: number, kind: string): bigint => {
+    const touch = h.view().touches.get(keyOf(instrument))
+    const price = touch === undefined ? NaN : side === BID ? touch.ask : touch.bid
+    const size = floorLot(instrument, unitsOf(instrument, wanted))
+    const s = sent[0]
+    const possible = !Number.isNaN(price) && tradable(instrument, price, size)
+    if (attempt > 3 || !possible) {
+      if (s !== undefined) note(`${kind} sent for ${wanted} on ${instrument.venue} (attempt ${attempt})`)
+      if (possible) session.exhaustedHedges++
+      session.unhedged += wanted
+      return 0n
+    }
+    if (s === undefined || sent.length > 1) {
+      note(`${kind}: ${sent.length} orders for ${wanted} on ${instrument.venue} (attempt ${attempt})`)
+      return 0n
+    }
+    expectOrder(s, instrument.venue, side, size, price, kind)
+    hedgeLegs.set(orderId(s), { start: s.start, instrument, side, attempt })
+    session.hedges.push(s)
+    session.unhedged += wanted - commonSize(instrument, size)
+    return commonSize(instrument, size)
+  }
+
   const h: StrategyHarness = new StrategyHarness({
     seed: options.seed,
     model: ARB_MODEL,
@@ -492,89 +784,118 @@ const arbitrageSession = (options: ArbSessionOptions): ArbSession => {
     params,
     ...(options.latency === undefined ? {} : { paper: { entryLatency: options.latency, ackLatency: options.latency } }),
     hooks: {
-      afterFill: () => {
-        for (const i of venues) {
+      before: () => {
+        openAtEntry = h.openOrders().length
+      },
+      afterStart: () => {
+        if (h.record.starts === 1) session.startNet = netOf(instruments, h.view())
+        session.unhedged = 0n
+        decision(false)
+      },
+      afterFill: (fill) => {
+        for (const i of instruments) {
           const size = h.account.portfolio.position(i).size
           const common = Number(commonSize(i, Math.abs(size)))
           session.maxAbsPosition = Math.max(session.maxAbsPosition, common)
           if (common > maxPosition) note(`position ${size} on ${i.venue} beyond ${params.maxPosition}`)
         }
         for (const b of h.account.portfolio.allBalances()) if (b.amount < 0n) note(`balance ${b.venue} ${b.asset} ${b.amount} < 0`)
+        const sent = sentNow()
+        const first = firstLegs.get(fill.orderId)
+        if (first !== undefined && first.start === h.record.now.start) {
+          const hedged = hedgeNow(sent, first.hedge, first.side === BID ? ASK : BID, commonSize(first.instrument, fill.size), 1, "hedge")
+          if (hedged > 0n) session.hedgedFills++
+          else session.unhedgeableFills++
+          return
+        }
+        if (first !== undefined) session.lostFills++
+        if (sent.length > 0) note(`sent ${sent.length} orders on a fill of ${fill.orderId}, not a first leg of this start`)
+      },
+      afterOrder: (order) => {
+        const sent = sentNow()
+        const leg = hedgeLegs.get(order.id)
+        if (leg !== undefined && leg.start === h.record.now.start && isTerminal(order.status) && order.filled < order.size) {
+          const resent = hedgeNow(sent, leg.instrument, leg.side, commonSize(leg.instrument, order.size - order.filled), leg.attempt + 1, "re-sent hedge")
+          if (resent > 0n) session.resends.push(sent[0]!)
+          return
+        }
+        if (sent.length > 0) note(`sent ${sent.length} orders on ${order.id} ${order.status}`)
       },
       afterBook: () => {
-        for (const buy of venues) {
-          for (const sell of venues) {
+        for (const buy of instruments) {
+          for (const sell of instruments) {
             if (buy === sell) continue
             const ask = h.book(buy.venue, buy.symbol)?.bestAsk() ?? NaN
             const bid = h.book(sell.venue, sell.symbol)?.bestBid() ?? NaN
             if (Number.isNaN(ask) || Number.isNaN(bid)) continue
-            const e = edgeBeyondFees(buy.venue, ask, sell.venue, bid)
+            const e = edgeBeyondFees(buy, ask, sell, bid)
             session.maxEdgePpm = Math.max(session.maxEdgePpm, Number(e.net) / Number(e.ask))
           }
         }
+        decision(true)
         options.afterBook?.(h)
       }
     }
   })
-  h.start()
+  h.model.start()
+  options.prelude?.(h)
+  h.runner.start()
   h.run(options.seconds * SECOND_US)
+  if (options.calmSeconds !== undefined) {
+    session.calmAtUs = h.clock.nowUs()
+    h.calm(options.seed + 1)
+    h.run(options.calmSeconds * SECOND_US)
+  }
+  if (checked !== h.record.submits.length) note(`${h.record.submits.length - checked} orders sent outside the checked handlers`)
+  // Without restarts the strategy's own counts are the checks' (unhedged to float rounding).
+  const { unhedged, sent, rebalanced } = state()
+  if (h.record.starts === 1) {
+    if (Math.abs(unhedged - Number(session.unhedged)) > 1e-3) note(`unhedged ${unhedged}, expected ${session.unhedged}`)
+    if (sent !== session.firsts.length || rebalanced !== session.rebalances.length) {
+      note(`counted ${sent} arbitrages and ${rebalanced} rebalancing orders, expected ${session.firsts.length} and ${session.rebalances.length}`)
+    }
+  }
   return session
 }
 
-interface ArbPair {
-  readonly buy: SubmitRecord
-  readonly sell: SubmitRecord | undefined
-  readonly buyOrder: Order | undefined
-  readonly sellOrder: Order | undefined
-}
-
-/** Submits grouped by handler call: one arbitrage per call. */
-const pairsOf = (h: StrategyHarness): Array<ArbPair> => {
-  const byCall = new Map<number, Array<SubmitRecord>>()
-  for (const s of h.record.submits) byCall.set(s.call, [...(byCall.get(s.call) ?? []), s])
-  return [...byCall.values()].map(([buy, sell]) => ({
-    buy: buy!,
-    sell,
-    buyOrder: buy!.result.ok ? h.record.orders.get(buy!.result.orderId) : undefined,
-    sellOrder: sell?.result.ok === true ? h.record.orders.get(sell.result.orderId) : undefined
-  }))
-}
-
 /**
- * Checks every arbitrage sent: two IOC limit legs in one decision, buy at the cheap venue's
- * ask and sell at the dear venue's bid as the books showed them, the same base size within
- * both touches and maxSize, nothing else in flight, and an edge beyond both taker fees and
- * minEdgePpm.
+ * After a calm market: nothing in flight, no first leg since the calm began, and the net
+ * rebalanced as far as it goes — below every venue's smallest order at its touch (no
+ * {@link reductions} left).
  */
-const checkPairs = (h: StrategyHarness, params: CrossArbitrageParams): Array<string> => {
-  const out: Array<string> = []
-  const maxSize = BigInt(parseUnits(params.maxSize, COMMON_SCALE))
-  for (const { buy, sell } of pairsOf(h)) {
-    const what = `${buy.handler} #${buy.call}`
-    if (!buy.result.ok) out.push(`${what}: buy leg denied ${buy.result.reason}`)
-    if (sell === undefined) {
-      out.push(`${what}: a buy leg alone`)
-      continue
-    }
-    if (!sell.result.ok) out.push(`${what}: sell leg denied ${sell.result.reason}`)
-    const b = buy.request
-    const s = sell.request
-    const bi = instrumentOf(b.venue)
-    const si = instrumentOf(s.venue)
-    const buyTouch = buy.touches.get(marketKey(b.venue, b.symbol))!
-    const sellTouch = buy.touches.get(marketKey(s.venue, s.symbol))!
-    if (b.side !== BID || s.side !== ASK || b.venue === s.venue) out.push(`${what}: not a buy and a sell on two venues`)
-    if (b.type !== "limit" || s.type !== "limit" || b.tif !== "IOC" || s.tif !== "IOC" || b.postOnly || s.postOnly) out.push(`${what}: legs are not IOC limits`)
-    if (b.price !== buyTouch.ask || s.price !== sellTouch.bid) out.push(`${what}: prices ${b.price}/${s.price} are not the touch ${buyTouch.ask}/${sellTouch.bid}`)
-    const size = commonSize(bi, b.size)
-    if (size !== commonSize(si, s.size)) out.push(`${what}: leg sizes differ`)
-    if (size > maxSize || size > commonSize(bi, buyTouch.askSize) || size > commonSize(si, sellTouch.bidSize)) out.push(`${what}: size ${size} beyond maxSize or a touch`)
-    if (buy.openBefore.length !== 0) out.push(`${what}: sent with ${buy.openBefore.join(", ")} still in flight`)
-    if (buy.result.ok && sell.openBefore.join() !== buy.result.orderId) out.push(`${what}: sell leg sent with ${sell.openBefore.join(", ")} in flight`)
-    const edge = edgeBeyondFees(b.venue, buyTouch.ask, s.venue, sellTouch.bid)
-    if (!(edge.net > edge.ask * BigInt(params.minEdgePpm))) out.push(`${what}: edge ${edge.net}/${edge.ask} not beyond the fees and ${params.minEdgePpm} ppm`)
+const expectSettled = (s: ArbSession): void => {
+  const { h } = s
+  const instruments = [...h.feeds.values()].map((f) => f.instrument)
+  expect(h.openOrders()).toEqual([])
+  expect(s.firsts.filter((x) => x.atUs >= s.calmAtUs)).toEqual([])
+  const view = h.view()
+  expect(reductions(instruments, s.params, view)).toEqual([])
+  const net = netOf(instruments, view)
+  for (const i of instruments) {
+    // The smallest order this venue takes at the touch that would reduce the net, at the common scale.
+    const t = view.touches.get(keyOf(i))!
+    const need = Math.max(i.minSize, Math.ceil(Number(i.minNotional) / (net > 0n ? t.bid : t.ask)))
+    expect(abs(net)).toBeLessThan(commonSize(i, Math.ceil(need / i.lotSize) * i.lotSize))
   }
-  return out.slice(0, 20)
+}
+
+/** Each fill at or better than its order's limit, as taker at the venue's rate; balances and fees agree with the fills to the unit. */
+const expectExactBooks = (h: StrategyHarness, opening: typeof AMPLE): void => {
+  const fills = h.record.fills
+  for (const f of fills) {
+    const order = h.record.orders.get(f.orderId)!
+    if (f.side === BID) expect(f.price).toBeLessThanOrEqual(order.price)
+    else expect(f.price).toBeGreaterThanOrEqual(order.price)
+    expect(f.liquidity).toBe("taker")
+    expect(f.fee).toBe(feeFor(f.price, f.size, takerPpm(f.instrument.venue)))
+  }
+  const expected = cashFlows(fills, opening)
+  expect(h.orders.fills).toBe(fills.length)
+  for (const b of opening) expect(h.account.portfolio.balance(b.venue, b.asset)).toBe(expected.balance(b.venue, b.asset))
+  for (const v of ARB_VENUES) expect(h.account.portfolio.position(v.instrument).fees).toBe(expected.fees(v.instrument.venue))
+  for (const o of h.record.orders.values()) expect(o.status).not.toBe("rejected")
+  expect(h.incidents).toEqual([])
+  expect(h.failures).toEqual([])
 }
 
 describe("cross-exchange arbitrage over three venues of one market model", () => {
@@ -589,61 +910,62 @@ describe("cross-exchange arbitrage over three venues of one market model", () =>
     }
   })
 
-  it("trades only when the edge at submit time is beyond both taker fees and minEdgePpm, whatever the threshold", () => {
+  it("sends a first leg only on an exact edge beyond both taker fees and minEdgePpm, on the stalest venue of the pair, whatever the threshold", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 1_000_000 }), fc.integer({ min: 0, max: 3_000 }), (seed, minEdgePpm) => {
-        const s = arbitrageSession({ seed, seconds: 60, params: { minEdgePpm } })
+      fc.property(fc.integer({ min: 1, max: 1_000_000 }), fc.integer({ min: 0, max: 3_000 }), fc.constantFrom<LatencyLeg | undefined>(undefined, JITTERY), (seed, minEdgePpm, latency) => {
+        const s = arbitrageSession({ seed, seconds: 60, calmSeconds: 10, params: { minEdgePpm }, ...(latency === undefined ? {} : { latency }) })
         expect(s.violations).toEqual([])
-        expect(checkPairs(s.h, s.params)).toEqual([])
         if (s.maxEdgePpm <= minEdgePpm) expect(s.h.record.submits).toEqual([])
+        expectSettled(s)
+        expectExactBooks(s.h, AMPLE)
       }),
       { numRuns: 6, seed: 4_242, endOnFailure: true }
     )
   })
 
-  it("(b) sends paired IOC buy-low/sell-high orders, one arbitrage at a time, within maxPosition and the balances", () => {
-    const s = arbitrageSession({ seed: 7, seconds: 240, params: { minEdgePpm: 50, maxSize: "0.02", maxPosition: "0.06" } })
+  it("(b) takes the stale quote first and hedges each fill on the other venue at its touch, within maxPosition and the balances, and ends flat", () => {
+    const s = arbitrageSession({ seed: 7, seconds: 240, calmSeconds: 30, params: { minEdgePpm: 50, maxSize: "0.02", maxPosition: "0.06" } })
     const { h } = s
     expect(s.violations).toEqual([])
-    expect(checkPairs(h, s.params)).toEqual([])
-    const pairs = pairsOf(h)
-    expect(pairs.length).toBeGreaterThan(20)
+    expect(s.firsts.length).toBeGreaterThan(20)
+    expect(s.hedgedFills).toBeGreaterThan(20)
+    // The slow venue lags most: it is most often the stale quote taken first.
+    const firstOnSlow = s.firsts.filter((x) => x.request.venue === "slow").length
+    expect(firstOnSlow).toBeGreaterThan(s.firsts.length / 2)
+    // Hedges crossed scales both ways (the USD venue's sizes are at 6 decimals).
+    expect(s.hedges.some((x) => x.request.venue === "usd")).toBe(true)
+    expect(s.firsts.some((x) => x.request.venue === "usd")).toBe(true)
     // The position limit was reached (blocking further arbitrages), so the bound was tested.
     expect(s.maxAbsPosition).toBe(parseUnits(s.params.maxPosition, COMMON_SCALE))
-    expect((h.record.state as { blocked: number }).blocked).toBeGreaterThan(0)
-
-    // Executed prices are no worse than the touch the decision saw, and where both legs
-    // filled in full the executed difference beat both taker fees.
-    let bothFilled = 0
-    for (const { buy, sell, buyOrder, sellOrder } of pairs) {
-      for (const f of h.record.fills.filter((x) => x.orderId === buyOrder?.id)) expect(f.price).toBeLessThanOrEqual(buy.request.price)
-      for (const f of h.record.fills.filter((x) => x.orderId === sellOrder?.id)) expect(f.price).toBeGreaterThanOrEqual(sell!.request.price)
-      if (buyOrder?.status !== "filled" || sellOrder?.status !== "filled") continue
-      bothFilled++
-      const bi = instrumentOf(buyOrder.venue)
-      const si = instrumentOf(sellOrder.venue)
-      // Average prices at the common scale × size: filledNotional at each venue's notional scale.
-      const paid = buyOrder.filledNotional * pow10(2 * COMMON_SCALE - notionalScale(bi)) * BigInt(1_000_000 + takerPpm(bi.venue))
-      const got = sellOrder.filledNotional * pow10(2 * COMMON_SCALE - notionalScale(si)) * BigInt(1_000_000 - takerPpm(si.venue))
-      expect(got).toBeGreaterThan(paid)
-    }
-    expect(bothFilled).toBeGreaterThan(5)
-
-    // Every fill took liquidity, at the venue's taker rate; the books agree with the fills to the unit.
-    const fills = h.record.fills
-    for (const f of fills) {
-      expect(f.liquidity).toBe("taker")
-      expect(f.fee).toBe(feeFor(f.price, f.size, takerPpm(f.instrument.venue)))
-    }
-    const expected = cashFlows(fills, AMPLE)
-    expect(h.orders.fills).toBe(fills.length)
-    for (const b of AMPLE) expect(h.account.portfolio.balance(b.venue, b.asset)).toBe(expected.balance(b.venue, b.asset))
-    for (const v of ARB_VENUES) expect(h.account.portfolio.position(v.instrument).fees).toBe(expected.fees(v.instrument.venue))
-    expect(h.incidents).toEqual([])
-    expect(h.failures).toEqual([])
+    expect((h.record.state as ArbStateView).blocked).toBeGreaterThan(0)
+    // With fast order entry and deep books every fill was hedged in full: the net never moved.
+    expect(s.unhedgeableFills).toBe(0)
+    expect(s.unhedged).toBe(0n)
+    expect(s.rebalances).toEqual([])
+    expect(netOf(ARB_VENUES.map((v) => v.instrument), h.view())).toBe(0n)
+    expectExactBooks(h, AMPLE)
+    expectSettled(s)
   })
 
-  it("never sells more base or spends more quote than a venue holds, and never sends a leg the venue's minimum refuses", () => {
+  it("on thin books fills come in pieces and hedges miss: each piece is hedged, the rest re-sent up to three orders, the unhedged rebalanced to flat", () => {
+    const thin = ARB_VENUES.map((v) => ({ ...v, tune: { ...v.tune, touchSize: 0.02, levelSize: 0.01 } }))
+    const s = arbitrageSession({ seed: 7, seconds: 120, calmSeconds: 30, venues: thin, params: { minEdgePpm: 50, maxSize: "0.05", maxPosition: "0.1" } })
+    const { h } = s
+    expect(s.violations).toEqual([])
+    // First legs filled in several pieces, each hedged on its own.
+    const fillsOf = (x: SubmitRecord) => h.record.fills.filter((f) => x.result.ok && f.orderId === x.result.orderId).length
+    expect(s.firsts.some((x) => fillsOf(x) > 1)).toBe(true)
+    expect(s.hedgedFills).toBeGreaterThan(s.firsts.filter((x) => fillsOf(x) > 0).length)
+    // Hedges fell short and were re-sent; some ran out of orders; the rebalancer took the rest.
+    expect(s.resends.length).toBeGreaterThan(10)
+    expect(s.exhaustedHedges).toBeGreaterThan(0)
+    expect(s.unhedged).toBeGreaterThan(0n)
+    expect(s.rebalances.length).toBeGreaterThan(10)
+    expectExactBooks(h, AMPLE)
+    expectSettled(s)
+  })
+
+  it("never sells more base or spends more quote than a venue holds, and never sends an order a venue's minimum refuses", () => {
     const tight = [
       { venue: "fast", asset: "USDT", amount: "1000" },
       { venue: "fast", asset: "BTC", amount: "0.013" },
@@ -653,17 +975,16 @@ describe("cross-exchange arbitrage over three venues of one market model", () =>
       { venue: "usd", asset: "BTC", amount: "0.017" }
     ]
     for (const seed of [1, 4]) {
-      const s = arbitrageSession({ seed, seconds: 150, balances: tight, params: { minEdgePpm: 50, maxSize: "0.05", maxPosition: "0.2" } })
+      const s = arbitrageSession({ seed, seconds: 150, calmSeconds: 10, balances: tight, params: { minEdgePpm: 50, maxSize: "0.05", maxPosition: "0.2" } })
       expect(s.violations).toEqual([])
-      expect(checkPairs(s.h, s.params)).toEqual([])
       expect(s.h.orders.denials).toBe(0)
-      expect(pairsOf(s.h).length).toBeGreaterThan(5)
+      expect(s.firsts.length).toBeGreaterThan(5)
+      expectExactBooks(s.h, tight)
       // The balances did bind: some asset was spent down to less than the smallest order of its venue.
       const balances = s.h.account.portfolio.allBalances()
-      expect(balances.every((b) => b.amount >= 0n)).toBe(true)
       expect(
         balances.some((b) => {
-          const i = instrumentOf(b.venue)
+          const i = ARB_VENUES.find((v) => v.instrument.venue === b.venue)!.instrument
           const smallest = b.asset === i.base ? toLedger(BigInt(i.minSize), i.sizeScale) : toLedger(i.minNotional, notionalScale(i))
           return b.amount < smallest
         })
@@ -671,40 +992,91 @@ describe("cross-exchange arbitrage over three venues of one market model", () =>
     }
   })
 
-  it("sends neither leg when one venue's minimum would refuse its leg (no naked buy)", () => {
+  it("sends no first leg whose hedge the other venue's minimum would refuse (no naked leg)", () => {
     // The USD venue takes nothing under 0.001 BTC, and no arbitrage may exceed 0.0005 BTC.
     const venues = ARB_VENUES.map((v) => (v.instrument.venue === "usd" ? { ...v, instrument: { ...usdInstrument, minSize: 1_000 } } : v))
-    const s = arbitrageSession({ seed: 1, seconds: 120, venues, params: { minEdgePpm: 50, maxSize: "0.0005", maxPosition: "0.2" } })
+    const s = arbitrageSession({ seed: 1, seconds: 120, calmSeconds: 10, venues, params: { minEdgePpm: 50, maxSize: "0.0005", maxPosition: "0.2" } })
     expect(s.violations).toEqual([])
-    expect(checkPairs(s.h, s.params)).toEqual([])
     expect(s.h.orders.denials).toBe(0)
     expect(s.h.record.submits.some((x) => x.request.venue === "usd")).toBe(false)
     // The other two venues still trade with each other.
-    expect(pairsOf(s.h).length).toBeGreaterThan(5)
+    expect(s.firsts.length).toBeGreaterThan(5)
+    expect(s.hedgedFills).toBeGreaterThan(5)
+    expectSettled(s)
   })
 
-  it("after StrategyRunner.restart() with legs in flight, it re-adopts them and sends nothing new until they are done", () => {
+  it("after StrategyRunner.restart() with legs in flight, it re-adopts them, sends nothing new until they are done, and rebalances the hedges lost", () => {
     // Slow order entry keeps the legs in flight across the next books.
     const latency: LatencyLeg = { baseUs: 150_000, jitterUs: 0, spikeProbability: 0, spikeUs: 0 }
-    let restarts = 0
+    /** Restarts scheduled, and the strategy's open orders at each restart. */
+    let scheduled = 0
+    const openAtRestart: Array<number> = []
     const s = arbitrageSession({
       seed: 7,
       seconds: 150,
+      calmSeconds: 20,
       latency,
       params: { minEdgePpm: 50, maxSize: "0.02", maxPosition: "0.06" },
       afterBook: (h) => {
         const last = h.record.submits.at(-1)
-        if (restarts < 10 && last !== undefined && last.call === h.record.now.call) {
-          restarts++
-          h.clock.schedule(0, () => h.runner.restart())
+        if (scheduled < 10 && last !== undefined && last.call === h.record.now.call) {
+          scheduled++
+          h.clock.schedule(0, () => {
+            openAtRestart.push(h.openOrders().length)
+            h.runner.restart()
+          })
         }
       }
     })
     const { h } = s
-    expect(restarts).toBe(10)
+    expect(openAtRestart).toHaveLength(10)
+    expect(openAtRestart.every((n) => n > 0)).toBe(true)
     expect(h.record.starts).toBe(11)
     expect(s.violations).toEqual([])
-    expect(checkPairs(h, s.params)).toEqual([])
-    expect(pairsOf(h).length).toBeGreaterThan(10)
+    expect(s.firsts.length).toBeGreaterThan(10)
+    // First legs filled after the restart that lost their hedge plans, and the rebalancer made up for them.
+    expect(s.lostFills).toBeGreaterThan(0)
+    expect(s.rebalances.length).toBeGreaterThan(0)
+    expectExactBooks(h, AMPLE)
+    expectSettled(s)
+  })
+
+  it("rebalances on start a net position the account already carries: toward flat at the best price net of fees, within the balances, never past it", () => {
+    // The two venues with the lower fees hold little: the rebalancer runs into their balances and moves on to the slow venue.
+    const balances = [
+      { venue: "fast", asset: "USDT", amount: "300" },
+      { venue: "fast", asset: "BTC", amount: "0.005" },
+      { venue: "slow", asset: "USDT", amount: "20000" },
+      { venue: "slow", asset: "BTC", amount: "0.5" },
+      { venue: "usd", asset: "USD", amount: "300" },
+      { venue: "usd", asset: "BTC", amount: "0.005" }
+    ]
+    for (const [side, seed] of [[BID, 21], [ASK, 22]] as const) {
+      const s = arbitrageSession({
+        seed,
+        seconds: 20,
+        balances,
+        params: { minEdgePpm: 50, maxSize: "0.02", maxPosition: "0.06" },
+        prelude: (h) => {
+          // A calm market, and 0.05 BTC bought (or sold) on the slow venue by someone else in the account.
+          h.calm(seed)
+          const touch = h.view().touches.get("slow:BTC/USDT")!
+          const price = side === BID ? touch.ask + 5_000 : touch.bid - 5_000
+          expect(h.orders.submit("earlier-run", { venue: "slow", symbol: "BTC/USDT", side, type: "limit", price, size: 5_000_000, tif: "IOC", postOnly: false }).ok).toBe(true)
+          h.run(SECOND_US)
+        }
+      })
+      const { h } = s
+      expect(s.violations).toEqual([])
+      expect(s.startNet * (side === BID ? 1n : -1n)).toBeGreaterThan(4_000_000n)
+      // The first order went out from onStart, on the side that reduces the net; the rest followed on books.
+      expect(h.record.submits[0]!.handler).toBe("onStart")
+      expect(s.rebalances[0]).toBe(h.record.submits[0])
+      expect(s.rebalances.every((x) => x.request.side !== side)).toBe(true)
+      expect(s.rebalances.length).toBeGreaterThan(2)
+      expect(new Set(s.rebalances.map((x) => x.request.venue)).size).toBeGreaterThan(1)
+      expect(s.firsts).toEqual([])
+      expectSettled(s)
+    }
   })
 })

@@ -13,22 +13,29 @@
  *
  * Observation goes through a wrapping strategy ({@link observe}): the definition's own
  * handlers run unchanged, with a context whose `submit` and `cancel` record what was
- * asked and what every subscribed book showed at that moment.
+ * asked and what every subscribed book, position and balance showed at that moment.
+ *
+ * {@link StrategyHarness.calm} swaps the market for a calm one (the model's defaults, no
+ * jumps) on the same feeds, to watch what a strategy does once opportunities are gone.
  *
  * @module
  */
 import {
   type AnyStrategy,
+  ASK,
+  BID,
   type Fill,
   type Instrument,
   type MarketListener,
   type Order,
   type OrderBook,
   type OrderRequest,
+  type Position,
   type RiskLimits,
   type Side,
   type StrategyContext,
   type StrategyDefinition,
+  type Subscription,
   type SubmitResult,
   SimulatedClock,
   subscriptionsOf
@@ -64,22 +71,57 @@ export const touchOf = (book: OrderBook): Touch => ({
   askSize: book.bestAskSize()
 })
 
-/** `venue:SYMBOL`, the key of a market in the records (the arbitrage's leg notation). */
+/** `venue:SYMBOL`, the key of a market in the records (the arbitrage's leg notation); `venue:ASSET` keys a balance. */
 export const marketKey = (venue: string, symbol: string): string => `${venue}:${symbol}`
+
+/** What a strategy could see of its markets and account at one moment. */
+export interface MarketView {
+  /** Touch of every subscribed book, by {@link marketKey}; absent while a book is not in sync. */
+  readonly touches: ReadonlyMap<string, Touch>
+  /** Position (size units) in every subscribed market, by {@link marketKey}. */
+  readonly positions: ReadonlyMap<string, number>
+  /** Balance (ledger units) of the base and quote of every subscribed market, by {@link marketKey}`(venue, asset)`. */
+  readonly balances: ReadonlyMap<string, bigint>
+}
+
+/** The view of `subscriptions` through the given readers. */
+const viewOf = (
+  subscriptions: ReadonlyArray<Subscription>,
+  instrument: (venue: string, symbol: string) => Instrument,
+  book: (venue: string, symbol: string) => OrderBook | undefined,
+  position: (venue: string, symbol: string) => Position,
+  balance: (venue: string, asset: string) => bigint
+): MarketView => {
+  const touches = new Map<string, Touch>()
+  const positions = new Map<string, number>()
+  const balances = new Map<string, bigint>()
+  for (const { venue, symbol } of subscriptions) {
+    const b = book(venue, symbol)
+    if (b !== undefined) touches.set(marketKey(venue, symbol), touchOf(b))
+    positions.set(marketKey(venue, symbol), position(venue, symbol).size)
+    const i = instrument(venue, symbol)
+    for (const asset of [i.base, i.quote]) balances.set(marketKey(venue, asset), balance(venue, asset))
+  }
+  return { touches, positions, balances }
+}
 
 /** Which handler of the definition was running. */
 export type HandlerName = "onStart" | "onBook" | "onTrade" | "onOrder" | "onFill" | "onTimer" | "onStop"
 
-/** One `ctx.submit` of the strategy. */
-export interface SubmitRecord {
-  /** Handler invocation it happened in (orders of one decision share it). */
+/** The handler invocation running: its number, name, and the strategy's start it belongs to. */
+export interface HandlerCall {
+  /** Invocation number, from 1 (orders of one decision share it). */
   readonly call: number
   readonly handler: HandlerName
+  /** Number of the start (1 + restarts before it) whose state the handler runs with. */
+  readonly start: number
+}
+
+/** One `ctx.submit` of the strategy, with what the strategy could see just before it (a {@link MarketView}). */
+export interface SubmitRecord extends HandlerCall, MarketView {
   readonly atUs: number
   readonly request: OrderRequest
   readonly result: SubmitResult
-  /** Touch of every subscribed book at submit time, by {@link marketKey}. */
-  readonly touches: ReadonlyMap<string, Touch>
   /** Ids of the strategy's open orders just before the submit. */
   readonly openBefore: ReadonlyArray<string>
   /** The strategy's position (size units) in the request's market just before the submit. */
@@ -101,6 +143,8 @@ export interface ObserverHooks {
   readonly before?: (handler: HandlerName, ctx: StrategyContext<unknown, unknown>) => void
   /** After `onFill` ran: the fill is booked in the portfolio. */
   readonly afterFill?: (fill: Fill) => void
+  /** After `onOrder` ran for a change of the order's status. */
+  readonly afterOrder?: (order: Order) => void
   /** After `onBook` ran for a market. */
   readonly afterBook?: (key: string) => void
   /** After `onStart` ran (first start and every restart). */
@@ -124,15 +168,16 @@ export class StrategyRecord {
   /** The strategy's state object as of the latest handler call. */
   state: unknown = undefined
   private calls = 0
-  private current: { call: number; handler: HandlerName } = { call: 0, handler: "onStart" }
+  private current: HandlerCall = { call: 0, handler: "onStart", start: 0 }
 
-  /** Marks the start of a handler invocation. */
+  /** Marks the start of a handler invocation (an `onStart` counts as a new start). */
   enter(handler: HandlerName): void {
-    this.current = { call: ++this.calls, handler }
+    if (handler === "onStart") this.starts++
+    this.current = { call: ++this.calls, handler, start: this.starts }
   }
 
   /** The running handler invocation. */
-  get now(): { readonly call: number; readonly handler: HandlerName } {
+  get now(): HandlerCall {
     return this.current
   }
 }
@@ -155,11 +200,13 @@ export const observe = <P, S>(
     const proxy: StrategyContext<P, S> = Object.create(ctx)
     Object.defineProperty(proxy, "submit", {
       value: (request: OrderRequest): SubmitResult => {
-        const touches = new Map<string, Touch>()
-        for (const sub of subscriptions) {
-          const book = ctx.book(sub.venue, sub.symbol)
-          if (book !== undefined) touches.set(marketKey(sub.venue, sub.symbol), touchOf(book))
-        }
+        const view = viewOf(
+          subscriptions,
+          (venue, symbol) => ctx.instrument(venue, symbol),
+          (venue, symbol) => ctx.book(venue, symbol),
+          (venue, symbol) => ctx.position(venue, symbol),
+          (venue, asset) => ctx.balance(venue, asset)
+        )
         const openBefore = ctx.openOrders().map((o) => o.id)
         const positionBefore = ctx.position(request.venue, request.symbol).size
         const result = ctx.submit(request)
@@ -167,7 +214,7 @@ export const observe = <P, S>(
           const order = ctx.openOrders(request.venue, request.symbol).find((o) => o.id === result.orderId)
           if (order !== undefined) record.orders.set(order.id, order)
         }
-        record.submits.push({ ...record.now, atUs: ctx.now(), request: { ...request }, result, touches, openBefore, positionBefore })
+        record.submits.push({ ...record.now, ...view, atUs: ctx.now(), request: { ...request }, result, openBefore, positionBefore })
         return result
       }
     })
@@ -194,10 +241,7 @@ export const observe = <P, S>(
     subscriptions: definition.subscriptions,
     init: definition.init,
     onStart: (ctx) => {
-      run("onStart", ctx, (c) => {
-        record.starts++
-        definition.onStart?.(c)
-      })
+      run("onStart", ctx, (c) => definition.onStart?.(c))
       hooks.afterStart?.()
     },
     onBook: (ctx, update) => {
@@ -205,7 +249,10 @@ export const observe = <P, S>(
       hooks.afterBook?.(marketKey(update.instrument.venue, update.instrument.symbol))
     },
     onTrade: (ctx, trade) => run("onTrade", ctx, (c) => definition.onTrade?.(c, trade)),
-    onOrder: (ctx, order) => run("onOrder", ctx, (c) => definition.onOrder?.(c, order)),
+    onOrder: (ctx, order) => {
+      run("onOrder", ctx, (c) => definition.onOrder?.(c, order))
+      hooks.afterOrder?.(order)
+    },
     onFill: (ctx, fill) => {
       run("onFill", ctx, (c) => definition.onFill?.(c, fill))
       record.fills.push({ ...fill, atUs: ctx.now() })
@@ -275,7 +322,8 @@ export class StrategyHarness {
   readonly clock = new SimulatedClock(START_US)
   readonly account: TradingAccount
   readonly orders: OrderManager
-  readonly model: MarketModel
+  /** The model publishing to the feeds (replaced by {@link calm}). */
+  model: MarketModel
   readonly runner: StrategyRunner
   readonly record = new StrategyRecord()
   /** Feeds (the hub's lines) by venue. */
@@ -291,9 +339,13 @@ export class StrategyHarness {
   readonly strategyId = "strategy-under-test"
   private readonly lines = new Map<string, LineState>()
   private readonly fees = new Map<string, PaperFees>()
+  private readonly strategy: AnyStrategy
+  private readonly params: unknown
 
   constructor(config: HarnessConfig) {
     const clock = this.clock
+    this.strategy = config.strategy
+    this.params = config.params
     this.account = new TradingAccount({ id: "main", balances: config.balances, limits: config.limits ?? looseLimits })
     this.orders = new OrderManager(this.account, () => clock.nowUs(), (incident) => this.incidents.push(incident))
 
@@ -378,6 +430,39 @@ export class StrategyHarness {
     this.model.start()
     this.runner.start()
     return this
+  }
+
+  /**
+   * Replaces the market by a calm one on the same feeds: a model with the defaults (venue
+   * prices within ~160 ppm of each other, below any two taker fees) and no jumps, from
+   * the current fair price. Its first frame deletes every level the old market left.
+   */
+  calm(seed: number): void {
+    const startPrice = this.model.fairValue()
+    this.model.stop()
+    const venues: Array<MarketModelVenue> = []
+    for (const feed of this.feeds.values()) {
+      const { book, instrument } = feed
+      for (const side of [BID, ASK] as const) {
+        const levels = book.side(side)
+        for (let i = 0; i < levels.count; i++) feed.setLevel(instrument.symbol, side, levels.priceAt(i), 0)
+      }
+      venues.push({ instrument, sink: feed })
+    }
+    this.model = new MarketModel(this.clock, { seed, startPrice, jumpRate: 0, venues })
+    this.model.start()
+  }
+
+  /** What the strategy can see now (the view its submits record). */
+  view(): MarketView {
+    const instrument = (venue: string): Instrument => this.feeds.get(venue)!.instrument
+    return viewOf(
+      subscriptionsOf(this.strategy, this.params),
+      instrument,
+      (venue, symbol) => this.book(venue, symbol),
+      (venue) => this.account.portfolio.position(instrument(venue)),
+      (venue, asset) => this.account.portfolio.balance(venue, asset)
+    )
   }
 
   /** Advances simulated time by `us`, running the market, latencies and the strategy. */
