@@ -209,7 +209,7 @@ export const restingBid = (name: string, probes: Probes, init: InitControl = { f
  * and returns that; dies naming `what` after `timeoutMs`. For conditions that hold
  * eventually; never a statement about how fast.
  */
-export const waitFor = <A>(what: string, check: () => A | undefined | false, timeoutMs = 10_000): Effect.Effect<A> =>
+export const waitFor = <A>(what: string, check: () => A | undefined | false, timeoutMs = 45_000): Effect.Effect<A> =>
   Effect.gen(function*() {
     const deadline = Date.now() + timeoutMs
     while (true) {

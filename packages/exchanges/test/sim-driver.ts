@@ -44,7 +44,7 @@ export const sameBook = (a: OrderBook, b: OrderBook): boolean =>
   JSON.stringify([a.top(BID, 10_000), a.top(ASK, 10_000)]) === JSON.stringify([b.top(BID, 10_000), b.top(ASK, 10_000)])
 
 /** Resolves once `predicate` holds, polling every few ms; rejects with `what` after `timeoutMs`. */
-export const eventually = async (what: string, predicate: () => boolean, timeoutMs = 10_000): Promise<void> => {
+export const eventually = async (what: string, predicate: () => boolean, timeoutMs = 45_000): Promise<void> => {
   const deadline = Date.now() + timeoutMs
   while (!predicate()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
