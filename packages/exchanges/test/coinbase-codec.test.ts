@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest"
 import { CoinbaseDecoder, type CoinbaseFrame, type EncodedLevel, FrameKind, encodeLevel2, encodeTrades, parseRfc3339Us } from "../src/coinbase/codec.ts"
 import { coinbase } from "../src/coinbase/index.ts"
 import { COINBASE_SIM_INSTRUMENTS, PRODUCTS_PATH, parseProducts, renderProducts } from "../src/coinbase/instruments.ts"
-import { IdIndex } from "../src/coinbase/json-scanner.ts"
+import { IdIndex } from "../src/id-index.ts"
 import type { FeedIncident, RestRequest } from "../src/feed.ts"
 
 /** A products body shaped like Coinbase's public products list (2026), trimmed to the fields that matter. */

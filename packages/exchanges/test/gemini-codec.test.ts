@@ -1,7 +1,7 @@
 import { type Instrument, type TradePrint, ASK, BID } from "@hft/core"
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import { IdIndex } from "../src/coinbase/json-scanner.ts"
+import { IdIndex } from "../src/id-index.ts"
 import type { FeedIncident, RestRequest } from "../src/feed.ts"
 import { FrameKind, GeminiDecoder, type GeminiFrame, encodeChanges, encodeInitial, encodeTrade } from "../src/gemini/codec.ts"
 import { gemini } from "../src/gemini/index.ts"

@@ -1,6 +1,7 @@
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { crc32, crc32Signed } from "../src/crc32.ts"
+import { JsonCursor } from "../src/json-cursor.ts"
 import { RawNumber, parseRawJson } from "../src/json-raw.ts"
 
 describe("crc32", () => {
@@ -45,5 +46,61 @@ describe("parseRawJson", () => {
       }),
       { numRuns: 300 }
     )
+  })
+})
+
+describe("JsonCursor", () => {
+  const skipsWhole = (text: string): boolean => {
+    const c = new JsonCursor()
+    c.reset(text)
+    return c.skip() && c.atEnd()
+  }
+  const parses = (text: string): boolean => {
+    try {
+      JSON.parse(text)
+      return true
+    } catch {
+      return false
+    }
+  }
+  it("skips any valid JSON without escapes, compact or indented", () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 6 }), fc.constantFrom(undefined, 1, "\t"), (value, indent) => {
+        const text = ` ${JSON.stringify(value, null, indent)}\n`
+        // JSON.stringify escapes quotes, backslashes and control characters: the cursor declines escapes.
+        expect(skipsWhole(text)).toBe(!text.includes("\\"))
+      }),
+      { numRuns: 500 }
+    )
+  })
+  it("accepts only valid JSON: a damaged text it skips whole is one JSON.parse reads", () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 4 }), fc.nat(), fc.constantFrom("", " ", ",", "]", "}", '"', "0", "-", ".", "e", "\\", "\u0001"), (value, at, insert) => {
+        const text = JSON.stringify(value)
+        const i = at % (text.length + 1)
+        const damaged = text.slice(0, i) + insert + text.slice(i + (insert === "" ? 1 : 0))
+        if (skipsWhole(damaged)) expect(parses(damaged)).toBe(true)
+      }),
+      { numRuns: 2000 }
+    )
+  })
+  it("steps over whitespace before tokens, never inside literals or digits", () => {
+    const c = new JsonCursor()
+    c.reset(`{ "a" : [ "x" , -12 , 3.5e1 ] , "b":"12345"}`)
+    expect(c.eat(123) && c.key() && c.is("a") && c.eat(91) && c.string() && c.is("x")).toBe(true)
+    expect(c.eat(44) && c.integer()).toBe(-12)
+    expect(c.eat(44) && c.number() && c.is("3.5e1")).toBe(true)
+    expect(c.eat(93) && c.next(125)).toBe(1)
+    expect(c.key() && c.isChar(98) && c.quotedUint()).toBe(12345)
+    expect(c.next(125) === 0 && c.atEnd()).toBe(true)
+    c.reset(` 1`)
+    expect(c.uint()).toBe(-1)
+    expect(c.literal("1")).toBe(false)
+    expect(c.integer()).toBe(1)
+    c.reset(`12.5`)
+    expect(c.integer()).toBeNaN()
+    expect(c.uint()).toBe(12)
+    c.reset(`9007199254740992`)
+    expect(c.uint()).toBe(-1)
   })
 })

@@ -14,7 +14,7 @@
  */
 import { type Instrument, type Level, type Side, ASK, BID, formatUnits, formatUnitsTrimmed, parseUnits, parseUnitsAt } from "@hft/core"
 import { type RawJson, RawJsonError, RawNumber, parseRawJson } from "../json-raw.ts"
-import { LevelList } from "../bybit/json-cursor.ts"
+import { LevelList } from "../level-list.ts"
 import type { SimTrade } from "../simulator/simulator-server.ts"
 import { counterDecimals } from "./instruments.ts"
 

@@ -11,14 +11,14 @@
  * through the general walk over the keys.
  *
  * The scanner only accepts what it recognises exactly; anything else (control events,
- * whitespace, nested unknown fields, escapes, invalid text) it declines, and
- * {@link BitstampDecoder} hands the frame to the reference decoder. Whatever the scanner
- * accepts, the reference decodes identically — the differential test holds it to that.
+ * escapes, invalid text) it declines, and {@link BitstampDecoder} hands the frame to the
+ * reference decoder. Whatever the scanner accepts, the reference decodes identically —
+ * the differential test holds it to that.
  *
  * @module
  */
 import { type Instrument, ASK, BID } from "@hft/core"
-import { Char, JsonCursor } from "../bybit/json-cursor.ts"
+import { Char, JsonCursor } from "../json-cursor.ts"
 import { BitstampFrame, BitstampReferenceDecoder, DIFF_CHANNEL, FrameKind, type OrderBookDiff, TRADES_CHANNEL, type TradeFields } from "./codec.ts"
 
 /** {@link BitstampScanner.scan}'s answer when the frame is not one it decodes. */
@@ -46,10 +46,10 @@ export class BitstampScanner {
     c.reset(text, channelAt + CHANNEL_KEY.length)
     let kind: FrameKind
     let event: string
-    if (c.eatLiteral(DIFF_CHANNEL)) {
+    if (c.literal(DIFF_CHANNEL)) {
       kind = FrameKind.Diff
       event = '"data"'
-    } else if (c.eatLiteral(TRADES_CHANNEL)) {
+    } else if (c.literal(TRADES_CHANNEL)) {
       kind = FrameKind.Trade
       event = '"trade"'
     } else {
@@ -69,17 +69,17 @@ export class BitstampScanner {
     let eventSeen = false
     for (;;) {
       if (!c.key()) return DECLINED
-      if (c.keyIs("data")) {
+      if (c.is("data")) {
         if (data) return DECLINED
         data = true
         const ok = kind === FrameKind.Diff ? this.diff(out.diff, instrument) : this.trade(out.trade, instrument)
         if (!ok) return DECLINED
-      } else if (c.keyIs("channel")) {
-        if (c.keyStart !== channelAt + 1) return DECLINED
+      } else if (c.is("channel")) {
+        if (c.start !== channelAt + 1) return DECLINED
         c.pos = channelEnd
         channel = true
-      } else if (c.keyIs("event")) {
-        if (!c.eatLiteral(event)) return DECLINED
+      } else if (c.is("event")) {
+        if (!c.literal(event)) return DECLINED
         eventSeen = true
       } else if (!c.skipUnknown()) {
         return DECLINED
@@ -117,11 +117,11 @@ export class BitstampScanner {
     const c = this.c
     if (channelEnd + KNOWN_DIFF_END.length !== text.length || !text.startsWith(KNOWN_DIFF_END, channelEnd)) return false
     c.reset(text, 0)
-    if (!c.eatLiteral(KNOWN_DIFF_START) || c.string() < 0 || !c.eatLiteral(',"microtimestamp":')) return false
+    if (!c.literal(KNOWN_DIFF_START) || !c.string() || !c.literal(',"microtimestamp":')) return false
     const mts = c.quotedUint()
-    if (mts < 0 || !c.eatLiteral(',"bids":') || !c.levels(diff.bids, instrument.priceScale, instrument.sizeScale)) return false
-    if (!c.eatLiteral(',"asks":') || !c.levels(diff.asks, instrument.priceScale, instrument.sizeScale)) return false
-    if (!c.eatLiteral("},") || c.pos !== channelAt) return false
+    if (mts < 0 || !c.literal(',"bids":') || !c.levels(diff.bids, instrument.priceScale, instrument.sizeScale)) return false
+    if (!c.literal(',"asks":') || !c.levels(diff.asks, instrument.priceScale, instrument.sizeScale)) return false
+    if (!c.literal("},") || c.pos !== channelAt) return false
     diff.microtimestamp = mts
     return true
   }
@@ -134,13 +134,13 @@ export class BitstampScanner {
     let asks = false
     for (;;) {
       if (!c.key()) return false
-      if (c.keyIs("bids")) {
+      if (c.is("bids")) {
         if (!c.levels(diff.bids, instrument.priceScale, instrument.sizeScale)) return false
         bids = true
-      } else if (c.keyIs("asks")) {
+      } else if (c.is("asks")) {
         if (!c.levels(diff.asks, instrument.priceScale, instrument.sizeScale)) return false
         asks = true
-      } else if (c.keyIs("microtimestamp")) {
+      } else if (c.is("microtimestamp")) {
         mts = c.quotedUint()
         if (mts < 0) return false
       } else if (!c.skipUnknown()) {
@@ -165,28 +165,26 @@ export class BitstampScanner {
     let idEnd = -1
     for (;;) {
       if (!c.key()) return false
-      if (c.keyIs("price_str")) {
+      if (c.is("price_str")) {
         price = c.decimal(instrument.priceScale)
         if (price < 0) return false
-      } else if (c.keyIs("amount_str")) {
+      } else if (c.is("amount_str")) {
         size = c.decimal(instrument.sizeScale)
         if (size < 0) return false
-      } else if (c.keyIs("type")) {
+      } else if (c.is("type")) {
         const at = c.pos
         if (!c.number() || c.pos !== at + 1) return false
         type = c.text.charCodeAt(at) - Char.D0
         if (type > 1) return false
-      } else if (c.keyIs("id")) {
+      } else if (c.is("id")) {
         if (c.text.charCodeAt(c.pos) === Char.QUOTE) {
-          idStart = c.string()
-          if (idStart < 0) return false
-          idEnd = c.stringEnd
-        } else {
-          idStart = c.pos
-          if (!c.number()) return false
-          idEnd = c.pos
+          if (!c.string()) return false
+        } else if (!c.number()) {
+          return false
         }
-      } else if (c.keyIs("microtimestamp")) {
+        idStart = c.start
+        idEnd = c.end
+      } else if (c.is("microtimestamp")) {
         mts = c.quotedUint()
         if (mts < 0) return false
       } else if (!c.skipUnknown()) {

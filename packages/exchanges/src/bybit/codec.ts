@@ -11,7 +11,7 @@
  */
 import { type Instrument, type Level, type Side, ASK, BID, formatUnitsTrimmed, parseUnitsAt } from "@hft/core"
 import type { SimTrade } from "../simulator/simulator-server.ts"
-import { LevelList } from "./json-cursor.ts"
+import { LevelList } from "../level-list.ts"
 
 /** What a frame turned out to be. */
 export const FrameKind = {

@@ -7,15 +7,15 @@
  * the keys.
  *
  * The scanner only ever accepts what it recognises exactly; anything else (replies,
- * whitespace, nested unknown fields, escapes, text that is not valid) it declines, and
- * {@link BybitDecoder} hands the frame to the reference decoder. So whatever the scanner
- * accepts, the reference decodes identically — the differential test holds it to that.
+ * escapes, text that is not valid JSON) it declines, and {@link BybitDecoder} hands the
+ * frame to the reference decoder. So whatever the scanner accepts, the reference decodes
+ * identically — the differential test holds it to that.
  *
  * @module
  */
 import { type Instrument, ASK, BID, type Side } from "@hft/core"
 import { BOOK_TOPIC, type BookMessage, BybitFrame, BybitReferenceDecoder, FrameKind, TRADE_TOPIC, type TradeBatch } from "./codec.ts"
-import { Char, JsonCursor } from "./json-cursor.ts"
+import { Char, JsonCursor } from "../json-cursor.ts"
 
 /** {@link BybitScanner.scan}'s answer when the frame is not one it decodes. */
 export const DECLINED = -2
@@ -45,24 +45,24 @@ export class BybitScanner {
     let data = false
     for (;;) {
       if (!c.key()) return DECLINED
-      if (c.keyIs("topic")) {
-        if (kind !== FrameKind.Other || !c.eat(Char.QUOTE)) return DECLINED
-        if (c.eatLiteral(BOOK_TOPIC)) {
+      if (c.is("topic")) {
+        if (kind !== FrameKind.Other || !c.literal('"')) return DECLINED
+        if (c.literal(BOOK_TOPIC)) {
           depth = c.uint()
-          if (depth < 0 || depth > 999_999 || !c.eat(Char.DOT)) return DECLINED
+          if (depth < 0 || depth > 999_999 || !c.literal(".")) return DECLINED
           kind = FrameKind.Book
-        } else if (c.eatLiteral(TRADE_TOPIC)) {
+        } else if (c.literal(TRADE_TOPIC)) {
           kind = FrameKind.Trades
         } else {
           return DECLINED
         }
         instrument = this.symbol()
         if (instrument === undefined) return DECLINED
-      } else if (c.keyIs("type")) {
-        if (c.eatLiteral('"delta"')) type = 0
-        else if (c.eatLiteral('"snapshot"')) type = 1
+      } else if (c.is("type")) {
+        if (c.literal('"delta"')) type = 0
+        else if (c.literal('"snapshot"')) type = 1
         else return DECLINED
-      } else if (c.keyIs("data")) {
+      } else if (c.is("data")) {
         if (instrument === undefined || data) return DECLINED
         data = true
         const ok = kind === FrameKind.Book ? this.bookData(out.book, instrument) : this.tradeData(out.trades, instrument)
@@ -95,20 +95,20 @@ export class BybitScanner {
   private knownBook(text: string, book: BookMessage): boolean {
     const c = this.c
     c.reset(text, 0)
-    if (!c.eatLiteral(KNOWN_BOOK_START)) return false
+    if (!c.literal(KNOWN_BOOK_START)) return false
     const depth = c.uint()
-    if (depth < 0 || depth > 999_999 || !c.eat(Char.DOT)) return false
+    if (depth < 0 || depth > 999_999 || !c.literal(".")) return false
     const instrument = this.symbol()
-    if (instrument === undefined || !c.eatLiteral(',"ts":') || !c.number()) return false
+    if (instrument === undefined || !c.literal(',"ts":') || !c.number()) return false
     let snapshot: boolean
-    if (c.eatLiteral(',"type":"delta","data":{"s":"')) snapshot = false
-    else if (c.eatLiteral(',"type":"snapshot","data":{"s":"')) snapshot = true
+    if (c.literal(',"type":"delta","data":{"s":"')) snapshot = false
+    else if (c.literal(',"type":"snapshot","data":{"s":"')) snapshot = true
     else return false
-    if (!c.eatLiteral(instrument.venueSymbol) || !c.eatLiteral('","b":')) return false
-    if (!c.levels(book.bids, instrument.priceScale, instrument.sizeScale) || !c.eatLiteral(',"a":')) return false
-    if (!c.levels(book.asks, instrument.priceScale, instrument.sizeScale) || !c.eatLiteral(',"u":')) return false
+    if (!c.literal(instrument.venueSymbol) || !c.literal('","b":')) return false
+    if (!c.levels(book.bids, instrument.priceScale, instrument.sizeScale) || !c.literal(',"a":')) return false
+    if (!c.levels(book.asks, instrument.priceScale, instrument.sizeScale) || !c.literal(',"u":')) return false
     const u = c.uint()
-    if (u < 0 || !c.eatLiteral(',"seq":') || !c.number() || !c.eatLiteral('},"cts":') || !c.number()) return false
+    if (u < 0 || !c.literal(',"seq":') || !c.number() || !c.literal('},"cts":') || !c.number()) return false
     if (!c.eat(Char.RBRACE) || c.pos !== text.length) return false
     book.instrument = instrument
     book.depth = depth
@@ -139,13 +139,13 @@ export class BybitScanner {
     let u = false
     for (;;) {
       if (!c.key()) return false
-      if (c.keyIsChar(98 /* b */)) {
+      if (c.isChar(98 /* b */)) {
         if (!c.levels(book.bids, instrument.priceScale, instrument.sizeScale)) return false
         bids = true
-      } else if (c.keyIsChar(97 /* a */)) {
+      } else if (c.isChar(97 /* a */)) {
         if (!c.levels(book.asks, instrument.priceScale, instrument.sizeScale)) return false
         asks = true
-      } else if (c.keyIsChar(117 /* u */)) {
+      } else if (c.isChar(117 /* u */)) {
         const id = c.uint()
         if (id < 0) return false
         book.updateId = id
@@ -183,23 +183,23 @@ export class BybitScanner {
     let idEnd = -1
     for (;;) {
       if (!c.key()) return false
-      if (c.keyIsChar(112 /* p */)) {
+      if (c.isChar(112 /* p */)) {
         price = c.decimal(instrument.priceScale)
         if (price < 0) return false
-      } else if (c.keyIsChar(118 /* v */)) {
+      } else if (c.isChar(118 /* v */)) {
         size = c.decimal(instrument.sizeScale)
         if (size < 0) return false
-      } else if (c.keyIsChar(84 /* T */)) {
+      } else if (c.isChar(84 /* T */)) {
         time = c.uint()
         if (time < 0) return false
-      } else if (c.keyIsChar(83 /* S */)) {
-        if (c.eatLiteral('"Buy"')) side = BID
-        else if (c.eatLiteral('"Sell"')) side = ASK
+      } else if (c.isChar(83 /* S */)) {
+        if (c.literal('"Buy"')) side = BID
+        else if (c.literal('"Sell"')) side = ASK
         else return false
-      } else if (c.keyIsChar(105 /* i */)) {
-        idStart = c.string()
-        if (idStart < 0) return false
-        idEnd = c.stringEnd
+      } else if (c.isChar(105 /* i */)) {
+        if (!c.string()) return false
+        idStart = c.start
+        idEnd = c.end
       } else if (!c.skipUnknown()) {
         return false
       }

@@ -12,7 +12,8 @@
  */
 import { type Instrument, type Side, ASK, BID, formatUnitsTrimmed, parseUnitsAt } from "@hft/core"
 import type { SimTrade } from "../simulator/simulator-server.ts"
-import { type IdIndex, JsonScanner } from "./json-scanner.ts"
+import type { IdIndex } from "../id-index.ts"
+import { Char, JsonCursor } from "../json-cursor.ts"
 
 /** What a frame turned out to be. */
 export const FrameKind = {
@@ -157,15 +158,12 @@ export const parseRfc3339Us = (text: string): number => {
   return (ms - offsetMin * 60_000) * 1000 + fraction
 }
 
-const CH_COMMA = 44
-const CH_RBRACKET = 93
-
 /** Decodes Coinbase frames into {@link CoinbaseFrame}. */
 export class CoinbaseDecoder {
   /** The last frame decoded. */
   readonly frame = new CoinbaseFrame()
   private readonly products: IdIndex
-  private readonly s = new JsonScanner()
+  private readonly s = new JsonCursor()
 
   constructor(products: IdIndex) {
     this.products = products
@@ -283,64 +281,62 @@ export class CoinbaseDecoder {
     s.reset(text)
     const f = this.frame
     f.reset()
-    if (!s.lit('{"channel":"l2_data"')) return false
-    if (s.lit(',"client_id":"') && s.stringEnd() < 0) return false
-    if (!s.lit(',"timestamp":"') || s.stringEnd() < 0) return false
-    if (!s.lit(',"sequence_num":')) return false
-    const seq = s.integer()
+    if (!s.literal('{"channel":"l2_data"')) return false
+    if (s.literal(',"client_id":') && !s.string()) return false
+    if (!s.literal(',"timestamp":') || !s.string()) return false
+    if (!s.literal(',"sequence_num":')) return false
+    const seq = s.uint()
     if (seq < 0) return false
     f.sequence = seq
-    if (!s.lit(',"events":[')) return false
-    if (!s.lit("]")) {
+    if (!s.literal(',"events":[')) return false
+    if (!s.literal("]")) {
       while (true) {
         if (!this.event()) return false
-        const c = s.next()
-        if (c === CH_RBRACKET) break
-        if (c !== CH_COMMA) return false
+        const more = s.next(Char.RBRACKET)
+        if (more === 0) break
+        if (more < 0) return false
       }
     }
-    return s.lit("}") && s.atEnd()
+    return s.literal("}") && s.atEnd()
   }
 
   private event(): boolean {
     const s = this.s
     let snapshot: boolean
-    if (!s.lit('{"type":"')) return false
-    if (s.lit('update","product_id":"')) snapshot = false
-    else if (s.lit('snapshot","product_id":"')) snapshot = true
+    if (!s.literal('{"type":"')) return false
+    if (s.literal('update","product_id":')) snapshot = false
+    else if (s.literal('snapshot","product_id":')) snapshot = true
     else return false
-    const idStart = s.pos
-    const idEnd = s.stringEnd()
-    if (idEnd < 0) return false
-    const product = this.products.indexAt(s.text, idStart, idEnd)
+    if (!s.string()) return false
+    const product = this.products.indexAt(s.text, s.start, s.end)
     this.frame.beginEvent(product, snapshot)
-    if (!s.lit(',"updates":[')) return false
-    if (!s.lit("]")) {
+    if (!s.literal(',"updates":[')) return false
+    if (!s.literal("]")) {
       const instrument = product < 0 ? undefined : this.products.instruments[product]!
       while (true) {
         if (!this.level(instrument)) return false
-        const c = s.next()
-        if (c === CH_RBRACKET) break
-        if (c !== CH_COMMA) return false
+        const more = s.next(Char.RBRACKET)
+        if (more === 0) break
+        if (more < 0) return false
       }
     }
-    return s.lit("}")
+    return s.literal("}")
   }
 
   private level(instrument: Instrument | undefined): boolean {
     const s = this.s
     let side: Side
-    if (!s.lit('{"side":"')) return false
-    if (s.lit('bid","event_time":"')) side = BID
-    else if (s.lit('offer","event_time":"')) side = ASK
+    if (!s.literal('{"side":"')) return false
+    if (s.literal('bid","event_time":')) side = BID
+    else if (s.literal('offer","event_time":')) side = ASK
     else return false
-    if (s.stringEnd() < 0 || !s.lit(',"price_level":"')) return false
-    const priceStart = s.pos
-    const priceEnd = s.stringEnd()
-    if (priceEnd < 0 || !s.lit(',"new_quantity":"')) return false
-    const sizeStart = s.pos
-    const sizeEnd = s.stringEnd()
-    if (sizeEnd < 0 || !s.lit("}")) return false
+    if (!s.string() || !s.literal(',"price_level":') || !s.string()) return false
+    const priceStart = s.start
+    const priceEnd = s.end
+    if (!s.literal(',"new_quantity":') || !s.string()) return false
+    const sizeStart = s.start
+    const sizeEnd = s.end
+    if (!s.literal("}")) return false
     if (instrument === undefined) return true
     const price = parseUnitsAt(s.text, priceStart, priceEnd, instrument.priceScale)
     const size = parseUnitsAt(s.text, sizeStart, sizeEnd, instrument.sizeScale)

@@ -21,7 +21,7 @@ import { type BookUpdate, type Instrument, type TradePrint, ASK, BID, Instrument
 import { type FeedIncident, type FeedOptions, type FeedStats, type RestRequest, type VenueFeed, emptyStats } from "../feed.ts"
 import { CoinbaseDecoder, type CoinbaseFrame, FrameKind } from "./codec.ts"
 import { PRODUCTS_PATH, parseProducts } from "./instruments.ts"
-import { IdIndex } from "./json-scanner.ts"
+import { IdIndex } from "../id-index.ts"
 
 /** Ticks (about a second each) a stream may wait for its `level2` snapshot before the feed reconnects. */
 const SNAPSHOT_TIMEOUT_TICKS = 10

@@ -9,7 +9,7 @@
  * @module
  */
 import { type Instrument, type Side, ASK, BID, parseUnitsAt } from "@hft/core"
-import { Ch, JsonCursor, hasEscape } from "../json-cursor.ts"
+import { Char, JsonCursor, hasEscape } from "../json-cursor.ts"
 import {
   type DeribitDecoder,
   type DeribitResolver,
@@ -25,10 +25,6 @@ import { numberUnitsAt } from "./numbers.ts"
 /** The scanner could not decode the frame on its own. */
 const DEFER = -2
 
-const BACKSLASH = 92
-const MINUS = 45
-const ZERO = 48
-const DOT = 46
 const BOOK_PREFIX = `{"jsonrpc":"2.0","method":"subscription","params":{"channel":"book.`
 const DATA_TIMESTAMP = `","data":{"timestamp":`
 const TYPE_CHANGE = `,"type":"change","change_id":`
@@ -69,7 +65,7 @@ export class DeribitScanner implements DeribitDecoder {
       if (kind !== DEFER) return kind
       c.pos = 0
     }
-    if (hasEscape(text) || !c.eat(Ch.LBRACE)) return DEFER
+    if (hasEscape(text) || !c.eat(Char.LBRACE)) return DEFER
     let kind: DeribitFrameKind | typeof DEFER = DEFER
     let notification = false
     let seen = 0
@@ -90,8 +86,8 @@ export class DeribitScanner implements DeribitDecoder {
         // id, result, error, …: not a notification.
         return DEFER
       }
-    } while (c.eat(Ch.COMMA))
-    if (!c.eat(Ch.RBRACE) || !c.atEnd() || !notification) return DEFER
+    } while (c.eat(Char.COMMA))
+    if (!c.eat(Char.RBRACE) || !c.atEnd() || !notification) return DEFER
     return kind
   }
 
@@ -110,18 +106,19 @@ export class DeribitScanner implements DeribitDecoder {
     const instrument = this.resolve(text, BOOK_PREFIX.length, nameEnd)
     if (instrument === undefined) return DEFER
     c.pos = channelEnd
-    if (!c.literal(DATA_TIMESTAMP) || !c.integer()) return DEFER
-    const timestamp = c.int
+    if (!c.literal(DATA_TIMESTAMP)) return DEFER
+    const timestamp = c.integer()
+    if (Number.isNaN(timestamp)) return DEFER
     let snapshot: boolean
     if (c.literal(TYPE_CHANGE)) snapshot = false
     else if (c.literal(TYPE_SNAPSHOT)) snapshot = true
     else return DEFER
-    if (!c.integer()) return DEFER
-    const changeId = c.int
+    const changeId = c.integer()
+    if (Number.isNaN(changeId)) return DEFER
     if (!c.literal(INSTRUMENT_NAME)) return DEFER
     const nameClose = text.indexOf('"', c.pos)
     // The name is not interpreted; an escaped quote would end it in the wrong place.
-    if (nameClose < 0 || text.charCodeAt(nameClose - 1) === BACKSLASH) return DEFER
+    if (nameClose < 0 || text.charCodeAt(nameClose - 1) === Char.BACKSLASH) return DEFER
     c.pos = nameClose
     if (!c.literal(BIDS)) return DEFER
     c.pos = this.canonicalLevels(text, c.pos, BID, instrument)
@@ -130,8 +127,9 @@ export class DeribitScanner implements DeribitDecoder {
     if (c.pos < 0) return DEFER
     let prev = -1
     if (!snapshot) {
-      if (!c.literal(PREV_CHANGE_ID) || !c.integer() || c.int < 0) return DEFER
-      prev = c.int
+      if (!c.literal(PREV_CHANGE_ID)) return DEFER
+      prev = c.integer()
+      if (!(prev >= 0)) return DEFER
     }
     if (!c.literal(END) || c.pos !== text.length) return DEFER
     const book = this.out.book
@@ -149,15 +147,15 @@ export class DeribitScanner implements DeribitDecoder {
    */
   private canonicalLevels(text: string, i: number, side: Side, instrument: Instrument): number {
     const book = this.out.book
-    if (text.charCodeAt(i) !== Ch.LBRACKET) return -1
+    if (text.charCodeAt(i) !== Char.LBRACKET) return -1
     i++
     let n = 0
-    if (text.charCodeAt(i) === Ch.RBRACKET) {
+    if (text.charCodeAt(i) === Char.RBRACKET) {
       book.count[side] = 0
       return i + 1
     }
     while (true) {
-      if (text.charCodeAt(i) !== Ch.LBRACKET || text.charCodeAt(i + 1) !== Ch.QUOTE) return -1
+      if (text.charCodeAt(i) !== Char.LBRACKET || text.charCodeAt(i + 1) !== Char.QUOTE) return -1
       i += 2
       let remove = false
       if (text.startsWith(NEW, i)) i += NEW.length
@@ -177,8 +175,8 @@ export class DeribitScanner implements DeribitDecoder {
       n++
       i = amountEnd + 1
       const next = text.charCodeAt(i++)
-      if (next === Ch.RBRACKET) break
-      if (next !== Ch.COMMA) return -1
+      if (next === Char.RBRACKET) break
+      if (next !== Char.COMMA) return -1
     }
     book.count[side] = n
     return i
@@ -192,9 +190,9 @@ export class DeribitScanner implements DeribitDecoder {
   private units(text: string, start: number, end: number, scale: number): number {
     if (end < 0) return NaN
     const plain = parseUnitsAt(text, start, end, scale)
-    const digit = text.charCodeAt(start) === MINUS ? start + 1 : start
+    const digit = text.charCodeAt(start) === Char.MINUS ? start + 1 : start
     // JSON forbids leading zeros ("01"), which the decimal parser accepts.
-    const leadingZero = text.charCodeAt(digit) === ZERO && digit + 1 < end && text.charCodeAt(digit + 1) !== DOT
+    const leadingZero = text.charCodeAt(digit) === Char.D0 && digit + 1 < end && text.charCodeAt(digit + 1) !== Char.DOT
     if (!Number.isNaN(plain) && !leadingZero) return plain
     const c = this.c
     c.pos = start
@@ -209,7 +207,7 @@ export class DeribitScanner implements DeribitDecoder {
     let instrument: Instrument | undefined
     let dataAt = -1
     let kind: DeribitFrameKind | typeof DEFER = DEFER
-    if (!c.eat(Ch.LBRACE)) return DEFER
+    if (!c.eat(Char.LBRACE)) return DEFER
     do {
       if (!c.key()) return DEFER
       if (c.is("channel")) {
@@ -225,11 +223,11 @@ export class DeribitScanner implements DeribitDecoder {
           kind = channel === ChannelKind.Book ? this.book(instrument) : this.trades(instrument)
           if (kind === DEFER) return DEFER
         }
-      } else if (!c.skip()) {
+      } else if (!c.skipUnknown()) {
         return DEFER
       }
-    } while (c.eat(Ch.COMMA))
-    if (!c.eat(Ch.RBRACE) || channel === 0 || dataAt < 0) return DEFER
+    } while (c.eat(Char.COMMA))
+    if (!c.eat(Char.RBRACE) || channel === 0 || dataAt < 0) return DEFER
     if (instrument === undefined) return DeribitFrameKind.Other
     if (kind === DEFER) {
       // `data` came before `channel`: decode it now, then continue after `params`.
@@ -250,7 +248,7 @@ export class DeribitScanner implements DeribitDecoder {
     let prev = -1
     let timestamp = 0
     let seen = 0
-    if (!c.eat(Ch.LBRACE)) return DEFER
+    if (!c.eat(Char.LBRACE)) return DEFER
     do {
       if (!c.key()) return DEFER
       if (c.is("bids")) {
@@ -260,23 +258,23 @@ export class DeribitScanner implements DeribitDecoder {
         if (!this.levels(ASK, instrument)) return DEFER
         seen |= 2
       } else if (c.is("change_id")) {
-        if (!c.integer()) return DEFER
-        changeId = c.int
+        changeId = c.integer()
+        if (Number.isNaN(changeId)) return DEFER
         seen |= 4
       } else if (c.is("prev_change_id")) {
-        if (!c.integer()) return DEFER
-        prev = c.int
+        prev = c.integer()
+        if (Number.isNaN(prev)) return DEFER
       } else if (c.is("type")) {
         if (!c.string()) return DEFER
         type = c.is("snapshot") ? 1 : c.is("change") ? 2 : 0
       } else if (c.is("timestamp")) {
-        if (!c.integer()) return DEFER
-        timestamp = c.int
-      } else if (!c.skip()) {
+        timestamp = c.integer()
+        if (Number.isNaN(timestamp)) return DEFER
+      } else if (!c.skipUnknown()) {
         return DEFER
       }
-    } while (c.eat(Ch.COMMA))
-    if (!c.eat(Ch.RBRACE) || seen !== 7 || type === 0 || prev < -1 || (type === 2 && prev < 0)) return DEFER
+    } while (c.eat(Char.COMMA))
+    if (!c.eat(Char.RBRACE) || seen !== 7 || type === 0 || prev < -1 || (type === 2 && prev < 0)) return DEFER
     book.instrument = instrument
     book.snapshot = type === 1
     book.changeId = changeId
@@ -289,26 +287,26 @@ export class DeribitScanner implements DeribitDecoder {
   private levels(side: Side, instrument: Instrument): boolean {
     const c = this.c
     const book = this.out.book
-    if (!c.eat(Ch.LBRACKET)) return false
+    if (!c.eat(Char.LBRACKET)) return false
     let n = 0
-    if (!c.eat(Ch.RBRACKET)) {
+    if (!c.eat(Char.RBRACKET)) {
       do {
-        if (!c.eat(Ch.LBRACKET) || !c.string()) return false
+        if (!c.eat(Char.LBRACKET) || !c.string()) return false
         const remove = c.is("delete")
         if (!remove && !c.is("new") && !c.is("change")) return false
-        if (!c.eat(Ch.COMMA) || !c.number()) return false
+        if (!c.eat(Char.COMMA) || !c.number()) return false
         const price = numberUnitsAt(c.text, c.start, c.end, instrument.priceScale)
-        if (!c.eat(Ch.COMMA) || !c.number()) return false
+        if (!c.eat(Char.COMMA) || !c.number()) return false
         const amount = numberUnitsAt(c.text, c.start, c.end, instrument.sizeScale)
         if (Number.isNaN(price) || Number.isNaN(amount) || amount < 0) return false
-        while (c.eat(Ch.COMMA)) if (!c.skip()) return false
-        if (!c.eat(Ch.RBRACKET)) return false
+        while (c.eat(Char.COMMA)) if (!c.skip()) return false
+        if (!c.eat(Char.RBRACKET)) return false
         if (n === book.prices[side].length) book.reserve(side, n + 1)
         book.prices[side][n] = price
         book.sizes[side][n] = remove ? 0 : amount
         n++
-      } while (c.eat(Ch.COMMA))
-      if (!c.eat(Ch.RBRACKET)) return false
+      } while (c.eat(Char.COMMA))
+      if (!c.eat(Char.RBRACKET)) return false
     }
     book.count[side] = n
     return true
@@ -318,16 +316,16 @@ export class DeribitScanner implements DeribitDecoder {
   private trades(instrument: Instrument): DeribitFrameKind | typeof DEFER {
     const c = this.c
     const t = this.out.trades
-    if (!c.eat(Ch.LBRACKET)) return DEFER
+    if (!c.eat(Char.LBRACKET)) return DEFER
     let n = 0
-    if (!c.eat(Ch.RBRACKET)) {
+    if (!c.eat(Char.RBRACKET)) {
       do {
-        if (!c.eat(Ch.LBRACE)) return DEFER
+        if (!c.eat(Char.LBRACE)) return DEFER
         t.reserve(n + 1)
         let seen = 0
         let ms = 0
         let us = -1
-        if (!c.eat(Ch.RBRACE)) {
+        if (!c.eat(Char.RBRACE)) {
           do {
             if (!c.key()) return DEFER
             if (c.is("price")) {
@@ -347,27 +345,27 @@ export class DeribitScanner implements DeribitDecoder {
               else return DEFER
               seen |= 4
             } else if (c.is("trade_id")) {
-              if (c.peek() === Ch.QUOTE ? !c.string() : !c.number()) return DEFER
+              if (c.peek() === Char.QUOTE ? !c.string() : !c.number()) return DEFER
               t.ids[n] = c.text.slice(c.start, c.end)
               seen |= 8
             } else if (c.is("timestamp")) {
-              if (!c.integer()) return DEFER
-              ms = c.int
+              ms = c.integer()
+              if (Number.isNaN(ms)) return DEFER
               seen |= 16
             } else if (c.is("starbase_timestamp")) {
               if (!c.number()) return DEFER
               us = nanosToMicros(c.text, c.start, c.end)
-            } else if (!c.skip()) {
+            } else if (!c.skipUnknown()) {
               return DEFER
             }
-          } while (c.eat(Ch.COMMA))
-          if (!c.eat(Ch.RBRACE)) return DEFER
+          } while (c.eat(Char.COMMA))
+          if (!c.eat(Char.RBRACE)) return DEFER
         }
         if (seen !== 31) return DEFER
         t.timesUs[n] = us >= 0 ? us : ms * 1000
         n++
-      } while (c.eat(Ch.COMMA))
-      if (!c.eat(Ch.RBRACKET)) return DEFER
+      } while (c.eat(Char.COMMA))
+      if (!c.eat(Char.RBRACKET)) return DEFER
     }
     t.instrument = instrument
     t.count = n

@@ -11,7 +11,8 @@
  * @module
  */
 import { type Instrument, type Side, ASK, BID, formatUnits, formatUnitsTrimmed, parseUnitsAt, pow10 } from "@hft/core"
-import { type IdIndex, JsonScanner } from "../coinbase/json-scanner.ts"
+import type { IdIndex } from "../id-index.ts"
+import { Char, JsonCursor } from "../json-cursor.ts"
 import { type RawJson, RawJsonError, RawNumber, parseRawJson } from "../json-raw.ts"
 import type { LevelChange, SimTrade } from "../simulator/simulator-server.ts"
 
@@ -81,9 +82,6 @@ export class GeminiFrame {
   }
 }
 
-const CH_COMMA = 44
-const CH_RBRACKET = 93
-
 type RawObject = { readonly [key: string]: RawJson }
 
 const isObject = (value: RawJson | undefined): value is RawObject =>
@@ -98,7 +96,7 @@ export class GeminiDecoder {
   /** The last frame decoded. */
   readonly frame = new GeminiFrame()
   private readonly symbols: IdIndex
-  private readonly s = new JsonScanner()
+  private readonly s = new JsonCursor()
 
   constructor(symbols: IdIndex) {
     this.symbols = symbols
@@ -200,36 +198,34 @@ export class GeminiDecoder {
     s.reset(text)
     f.levelCount = 0
     f.initial = false
-    if (!s.lit('{"type":"l2_updates","symbol":"')) return false
-    const symbolStart = s.pos
-    const symbolEnd = s.stringEnd()
-    if (symbolEnd < 0) return false
-    f.symbol = this.symbols.indexAt(text, symbolStart, symbolEnd)
-    if (f.symbol < 0 || !s.lit(',"changes":[')) return false
+    if (!s.literal('{"type":"l2_updates","symbol":') || !s.string()) return false
+    f.symbol = this.symbols.indexAt(text, s.start, s.end)
+    if (f.symbol < 0 || !s.literal(',"changes":[')) return false
     const instrument = this.symbols.instruments[f.symbol]!
-    if (!s.lit("]")) {
+    if (!s.literal("]")) {
       while (true) {
         if (!this.change(instrument)) return false
-        const c = s.next()
-        if (c === CH_RBRACKET) break
-        if (c !== CH_COMMA) return false
+        const more = s.next(Char.RBRACKET)
+        if (more === 0) break
+        if (more < 0) return false
       }
     }
-    return s.lit("}") && s.atEnd()
+    return s.literal("}") && s.atEnd()
   }
 
   private change(instrument: Instrument): boolean {
     const s = this.s
     let side: Side
-    if (s.lit('["buy","')) side = BID
-    else if (s.lit('["sell","')) side = ASK
+    if (s.literal('["buy",')) side = BID
+    else if (s.literal('["sell",')) side = ASK
     else return false
-    const priceStart = s.pos
-    const priceEnd = s.stringEnd()
-    if (priceEnd < 0 || !s.lit(',"')) return false
-    const sizeStart = s.pos
-    const sizeEnd = s.stringEnd()
-    if (sizeEnd < 0 || !s.lit("]")) return false
+    if (!s.string()) return false
+    const priceStart = s.start
+    const priceEnd = s.end
+    if (!s.literal(",") || !s.string()) return false
+    const sizeStart = s.start
+    const sizeEnd = s.end
+    if (!s.literal("]")) return false
     const price = parseUnitsAt(s.text, priceStart, priceEnd, instrument.priceScale)
     const size = parseUnitsAt(s.text, sizeStart, sizeEnd, instrument.sizeScale)
     // NaN fails both comparisons: the reference decoder reports it.

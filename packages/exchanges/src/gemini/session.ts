@@ -12,7 +12,7 @@
  * @module
  */
 import { type BookUpdate, type Instrument, type TradePrint, ASK, BID, InstrumentTable, OrderBook } from "@hft/core"
-import { IdIndex } from "../coinbase/json-scanner.ts"
+import { IdIndex } from "../id-index.ts"
 import { type FeedIncident, type FeedOptions, type FeedStats, type RestRequest, type VenueFeed, emptyStats } from "../feed.ts"
 import { FrameKind, GeminiDecoder, type GeminiFrame } from "./codec.ts"
 import { detailsPath, parseSymbolDetails, venueSymbolOf } from "./instruments.ts"

@@ -9,7 +9,7 @@
  */
 import { type Instrument, type Side, ASK, BID, parseUnitsAt } from "@hft/core"
 import { type OkxDecoder, type OkxResolver, type BookMessage, OkxFrame, OkxFrameKind, OkxReferenceDecoder } from "./codec.ts"
-import { Ch, JsonCursor, hasEscape } from "../json-cursor.ts"
+import { Char, JsonCursor, hasEscape } from "../json-cursor.ts"
 
 /** The scanner could not decode the frame on its own. */
 const DEFER = -2
@@ -19,7 +19,6 @@ const BOOKS = 1
 const TRADES = 2
 const OTHER_CHANNEL = 3
 
-const BACKSLASH = 92
 const BOOKS_PREFIX = `{"arg":{"channel":"books","instId":"`
 const ACTION = `"},"action":"`
 const UPDATE_ASKS = `update","data":[{"asks":`
@@ -69,7 +68,7 @@ export class OkxScanner implements OkxDecoder {
     /** The kind `data` decoded to when it could be decoded in place (`arg` came first, as OKX sends it). */
     let decoded: OkxFrameKind | typeof DEFER = DEFER
     let seen = 0
-    if (!c.eat(Ch.LBRACE)) return DEFER
+    if (!c.eat(Char.LBRACE)) return DEFER
     do {
       if (!c.key()) return DEFER
       if (c.is("arg")) {
@@ -91,11 +90,11 @@ export class OkxScanner implements OkxDecoder {
         }
       } else if (c.is("event")) {
         return DEFER
-      } else if (!c.skip()) {
+      } else if (!c.skipUnknown()) {
         return DEFER
       }
-    } while (c.eat(Ch.COMMA))
-    if (!c.eat(Ch.RBRACE) || !c.atEnd()) return DEFER
+    } while (c.eat(Char.COMMA))
+    if (!c.eat(Char.RBRACE) || !c.atEnd()) return DEFER
     if (this.channel === OTHER_CHANNEL && dataAt >= 0) return OkxFrameKind.Other
     if (this.channel === NO_CHANNEL || !this.instIdSeen || dataAt < 0) return DEFER
     const instrument = this.instrument
@@ -147,15 +146,16 @@ export class OkxScanner implements OkxDecoder {
     const tsMs = this.digits(c.pos, tsEnd)
     if (tsMs < 0) return DEFER
     c.pos = tsEnd
-    if (!c.literal(CHECKSUM) || !c.integer()) return DEFER
-    const checksum = c.int
-    if (!c.literal(PREV_SEQ_ID) || !c.integer()) return DEFER
-    const prevSeqId = c.int
-    if (!c.literal(SEQ_ID) || !c.integer()) return DEFER
-    if (!c.literal(END) || c.pos !== text.length) return DEFER
+    if (!c.literal(CHECKSUM)) return DEFER
+    const checksum = c.integer()
+    if (Number.isNaN(checksum) || !c.literal(PREV_SEQ_ID)) return DEFER
+    const prevSeqId = c.integer()
+    if (Number.isNaN(prevSeqId) || !c.literal(SEQ_ID)) return DEFER
+    const seqId = c.integer()
+    if (Number.isNaN(seqId) || !c.literal(END) || c.pos !== text.length) return DEFER
     book.instrument = instrument
     book.snapshot = snapshot
-    book.seqId = c.int
+    book.seqId = seqId
     book.prevSeqId = prevSeqId
     book.checksum = checksum
     book.tsMs = tsMs
@@ -167,18 +167,18 @@ export class OkxScanner implements OkxDecoder {
    * Returns the index after the closing bracket, or −1.
    */
   private canonicalLevels(text: string, i: number, book: BookMessage, side: Side, instrument: Instrument): number {
-    if (text.charCodeAt(i) !== Ch.LBRACKET) return -1
+    if (text.charCodeAt(i) !== Char.LBRACKET) return -1
     i++
     let n = 0
-    if (text.charCodeAt(i) === Ch.RBRACKET) {
+    if (text.charCodeAt(i) === Char.RBRACKET) {
       book.count[side] = 0
       return i + 1
     }
     while (true) {
-      if (text.charCodeAt(i) !== Ch.LBRACKET || text.charCodeAt(i + 1) !== Ch.QUOTE) return -1
+      if (text.charCodeAt(i) !== Char.LBRACKET || text.charCodeAt(i + 1) !== Char.QUOTE) return -1
       const ps = i + 2
       const pe = text.indexOf('"', ps)
-      if (pe < 0 || text.charCodeAt(pe + 1) !== Ch.COMMA || text.charCodeAt(pe + 2) !== Ch.QUOTE) return -1
+      if (pe < 0 || text.charCodeAt(pe + 1) !== Char.COMMA || text.charCodeAt(pe + 2) !== Char.QUOTE) return -1
       const ss = pe + 3
       const se = text.indexOf('"', ss)
       if (se < 0) return -1
@@ -196,19 +196,19 @@ export class OkxScanner implements OkxDecoder {
       n++
       i = se + 1
       // Trailing string fields ("0" and the order count).
-      while (text.charCodeAt(i) === Ch.COMMA) {
-        if (text.charCodeAt(i + 1) !== Ch.QUOTE) return -1
+      while (text.charCodeAt(i) === Char.COMMA) {
+        if (text.charCodeAt(i + 1) !== Char.QUOTE) return -1
         const close = text.indexOf('"', i + 2)
         // Not interpreted; an escaped quote would end it in the wrong place.
-        if (close < 0 || text.charCodeAt(close - 1) === BACKSLASH) return -1
+        if (close < 0 || text.charCodeAt(close - 1) === Char.BACKSLASH) return -1
         i = close + 1
       }
-      if (text.charCodeAt(i) !== Ch.RBRACKET) return -1
+      if (text.charCodeAt(i) !== Char.RBRACKET) return -1
       i++
       const next = text.charCodeAt(i)
       i++
-      if (next === Ch.RBRACKET) break
-      if (next !== Ch.COMMA) return -1
+      if (next === Char.RBRACKET) break
+      if (next !== Char.COMMA) return -1
     }
     book.count[side] = n
     return i
@@ -217,8 +217,8 @@ export class OkxScanner implements OkxDecoder {
   /** `{"channel":…,"instId":…}`. */
   private arg(): boolean {
     const c = this.c
-    if (!c.eat(Ch.LBRACE)) return false
-    if (c.eat(Ch.RBRACE)) return true
+    if (!c.eat(Char.LBRACE)) return false
+    if (c.eat(Char.RBRACE)) return true
     do {
       if (!c.key()) return false
       if (c.is("channel")) {
@@ -228,11 +228,11 @@ export class OkxScanner implements OkxDecoder {
         if (!c.string()) return false
         this.instIdSeen = true
         this.instrument = this.resolve(c.text, c.start, c.end)
-      } else if (!c.skip()) {
+      } else if (!c.skipUnknown()) {
         return false
       }
-    } while (c.eat(Ch.COMMA))
-    return c.eat(Ch.RBRACE)
+    } while (c.eat(Char.COMMA))
+    return c.eat(Char.RBRACE)
   }
 
   /** `[{"asks":…,"bids":…,"ts":…,"checksum":…,"prevSeqId":…,"seqId":…}]` (the action is set by the caller). */
@@ -245,7 +245,7 @@ export class OkxScanner implements OkxDecoder {
     let tsMs = 0
     let seqId = 0
     let prevSeqId = 0
-    if (!c.eat(Ch.LBRACKET) || !c.eat(Ch.LBRACE)) return DEFER
+    if (!c.eat(Char.LBRACKET) || !c.eat(Char.LBRACE)) return DEFER
     do {
       if (!c.key()) return DEFER
       if (c.is("asks")) {
@@ -255,25 +255,25 @@ export class OkxScanner implements OkxDecoder {
         if (!this.levels(book, BID, instrument)) return DEFER
         seen |= 2
       } else if (c.is("seqId")) {
-        if (!c.integer()) return DEFER
-        seqId = c.int
+        seqId = c.integer()
+        if (Number.isNaN(seqId)) return DEFER
         seen |= 4
       } else if (c.is("prevSeqId")) {
-        if (!c.integer()) return DEFER
-        prevSeqId = c.int
+        prevSeqId = c.integer()
+        if (Number.isNaN(prevSeqId)) return DEFER
         seen |= 8
       } else if (c.is("checksum")) {
-        if (!c.integer()) return DEFER
-        checksum = c.int
+        checksum = c.integer()
+        if (Number.isNaN(checksum)) return DEFER
       } else if (c.is("ts")) {
-        if (c.peek() !== Ch.QUOTE || !c.string()) return DEFER
+        if (c.peek() !== Char.QUOTE || !c.string()) return DEFER
         tsMs = this.digits(c.start, c.end)
         if (tsMs < 0) return DEFER
-      } else if (!c.skip()) {
+      } else if (!c.skipUnknown()) {
         return DEFER
       }
-    } while (c.eat(Ch.COMMA))
-    if (!c.eat(Ch.RBRACE) || !c.eat(Ch.RBRACKET) || seen !== 15) return DEFER
+    } while (c.eat(Char.COMMA))
+    if (!c.eat(Char.RBRACE) || !c.eat(Char.RBRACKET) || seen !== 15) return DEFER
     book.instrument = instrument
     book.seqId = seqId
     book.prevSeqId = prevSeqId
@@ -285,15 +285,15 @@ export class OkxScanner implements OkxDecoder {
   /** `[["px","sz",…],…]` into one side of `book`. */
   private levels(book: BookMessage, side: Side, instrument: Instrument): boolean {
     const c = this.c
-    if (!c.eat(Ch.LBRACKET)) return false
+    if (!c.eat(Char.LBRACKET)) return false
     let n = 0
-    if (!c.eat(Ch.RBRACKET)) {
+    if (!c.eat(Char.RBRACKET)) {
       do {
-        if (!c.eat(Ch.LBRACKET) || !c.string()) return false
+        if (!c.eat(Char.LBRACKET) || !c.string()) return false
         if (n === book.prices[side].length) book.reserve(side, n + 1)
         const ps = c.start
         const pe = c.end
-        if (!c.eat(Ch.COMMA) || !c.string()) return false
+        if (!c.eat(Char.COMMA) || !c.string()) return false
         const price = parseUnitsAt(c.text, ps, pe, instrument.priceScale)
         const size = parseUnitsAt(c.text, c.start, c.end, instrument.sizeScale)
         if (Number.isNaN(price) || Number.isNaN(size) || size < 0) return false
@@ -306,10 +306,10 @@ export class OkxScanner implements OkxDecoder {
         spans[n * 4 + 3] = c.end
         n++
         // Trailing fields ("0" and the order count on OKX): usually plain strings.
-        while (c.eat(Ch.COMMA)) if (!(c.peek() === Ch.QUOTE ? c.string() : c.skip())) return false
-        if (!c.eat(Ch.RBRACKET)) return false
-      } while (c.eat(Ch.COMMA))
-      if (!c.eat(Ch.RBRACKET)) return false
+        while (c.eat(Char.COMMA)) if (!(c.peek() === Char.QUOTE ? c.string() : c.skip())) return false
+        if (!c.eat(Char.RBRACKET)) return false
+      } while (c.eat(Char.COMMA))
+      if (!c.eat(Char.RBRACKET)) return false
     }
     book.count[side] = n
     return true
@@ -319,15 +319,15 @@ export class OkxScanner implements OkxDecoder {
   private trades(instrument: Instrument): OkxFrameKind | typeof DEFER {
     const c = this.c
     const t = this.out.trades
-    if (!c.eat(Ch.LBRACKET)) return DEFER
+    if (!c.eat(Char.LBRACKET)) return DEFER
     let n = 0
-    if (!c.eat(Ch.RBRACKET)) {
+    if (!c.eat(Char.RBRACKET)) {
       do {
-        if (!c.eat(Ch.LBRACE)) return DEFER
+        if (!c.eat(Char.LBRACE)) return DEFER
         t.reserve(n + 1)
         let seen = 0
         let ts = 0
-        if (!c.eat(Ch.RBRACE)) {
+        if (!c.eat(Char.RBRACE)) {
           do {
             if (!c.key()) return DEFER
             if (c.is("px")) {
@@ -350,21 +350,21 @@ export class OkxScanner implements OkxDecoder {
               if (!c.string()) return DEFER
               t.ids[n] = c.text.slice(c.start, c.end)
               seen |= 8
-            } else if (c.is("ts") && c.peek() === Ch.QUOTE) {
+            } else if (c.is("ts") && c.peek() === Char.QUOTE) {
               if (!c.string()) return DEFER
               ts = this.digits(c.start, c.end)
               if (ts < 0) return DEFER
-            } else if (!c.skip()) {
+            } else if (!c.skipUnknown()) {
               return DEFER
             }
-          } while (c.eat(Ch.COMMA))
-          if (!c.eat(Ch.RBRACE)) return DEFER
+          } while (c.eat(Char.COMMA))
+          if (!c.eat(Char.RBRACE)) return DEFER
         }
         if (seen !== 15) return DEFER
         t.times[n] = ts
         n++
-      } while (c.eat(Ch.COMMA))
-      if (!c.eat(Ch.RBRACKET)) return DEFER
+      } while (c.eat(Char.COMMA))
+      if (!c.eat(Char.RBRACKET)) return DEFER
     }
     t.instrument = instrument
     t.count = n
