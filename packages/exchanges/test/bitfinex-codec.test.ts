@@ -1,7 +1,8 @@
 import { ASK, BID, OrderBook, formatUnitsTrimmed } from "@hft/core"
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import { BITFINEX_BOOK_DEPTH, LevelTexts, bitfinexChecksum, truncateSide } from "../src/bitfinex/checksum.ts"
+import { BITFINEX_BOOK_DEPTH, bitfinexChecksum } from "../src/bitfinex/checksum.ts"
+import { LevelTexts, truncateSide } from "../src/level-texts.ts"
 import {
   type BitfinexChannel,
   BitfinexDecoder,

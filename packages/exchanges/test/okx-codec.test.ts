@@ -1,7 +1,8 @@
 import { type Instrument, ASK, BID, OrderBook } from "@hft/core"
 import fc from "fast-check"
 import { describe, expect, it, vi } from "vitest"
-import { LevelTexts, okxChecksum } from "../src/okx/checksum.ts"
+import { LevelTexts } from "../src/level-texts.ts"
+import { okxChecksum } from "../src/okx/checksum.ts"
 import {
   type BookMessage,
   type OkxDecoder,

@@ -2,6 +2,7 @@ import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { crc32, crc32Signed } from "../src/crc32.ts"
 import { JsonCursor } from "../src/json-cursor.ts"
+import { SideTexts } from "../src/level-texts.ts"
 import { RawNumber, parseRawJson } from "../src/json-raw.ts"
 
 describe("crc32", () => {
@@ -102,5 +103,34 @@ describe("JsonCursor", () => {
     expect(c.uint()).toBe(12)
     c.reset(`9007199254740992`)
     expect(c.uint()).toBe(-1)
+  })
+})
+
+describe("SideTexts", () => {
+  it("keeps the same texts as a map under random sets and deletes, through growth", () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 1, max: 300 }), fc.constantFrom(1, 100_000_000, 7_777_777)), { maxLength: 600 }), (ops) => {
+        const texts = new SideTexts()
+        const model = new Map<number, string>()
+        for (const [remove, tick, scale] of ops) {
+          const price = tick * scale
+          if (remove) {
+            texts.delete(price)
+            model.delete(price)
+          } else {
+            texts.set(price, String(price), `${tick}`)
+            model.set(price, `${tick}`)
+          }
+        }
+        expect(texts.count).toBe(model.size)
+        for (const [, tick, scale] of ops) {
+          const price = tick * scale
+          const at = texts.indexOf(price)
+          if (!model.has(price)) expect(at).toBe(-1)
+          else expect([texts.priceText(at), texts.sizeText(at)]).toEqual([String(price), model.get(price)])
+        }
+      }),
+      { numRuns: 300 }
+    )
   })
 })

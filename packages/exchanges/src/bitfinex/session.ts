@@ -28,7 +28,8 @@
  */
 import { type BookUpdate, type Instrument, type TradePrint, ASK, BID, InstrumentTable, OrderBook } from "@hft/core"
 import { type FeedIncident, type FeedOptions, type FeedStats, type RestRequest, type VenueFeed, emptyStats } from "../feed.ts"
-import { BITFINEX_BOOK_DEPTH, LevelTexts, bitfinexChecksum, truncateSide } from "./checksum.ts"
+import { LevelTexts, truncateSide } from "../level-texts.ts"
+import { BITFINEX_BOOK_DEPTH, bitfinexChecksum } from "./checksum.ts"
 import { type BitfinexChannel, BitfinexDecoder, BitfinexFrameKind } from "./codec.ts"
 import { BITFINEX_CONF_PATH, parseBitfinexConf } from "./instruments.ts"
 

@@ -23,7 +23,8 @@ import {
   type SimulatorProtocol,
   SimulatorServer
 } from "../simulator/simulator-server.ts"
-import { BITFINEX_BOOK_DEPTH, LevelTexts, bitfinexChecksum } from "./checksum.ts"
+import { LevelTexts } from "../level-texts.ts"
+import { BITFINEX_BOOK_DEPTH, bitfinexChecksum } from "./checksum.ts"
 import {
   type BitfinexLevel,
   type BitfinexTrade,

@@ -18,7 +18,8 @@
  */
 import { type BookUpdate, type Instrument, type Side, type TradePrint, ASK, BID, InstrumentTable, OrderBook } from "@hft/core"
 import { type FeedIncident, type FeedOptions, type FeedStats, type RestRequest, type VenueFeed, emptyStats } from "../feed.ts"
-import { LevelTexts, okxChecksum } from "./checksum.ts"
+import { LevelTexts } from "../level-texts.ts"
+import { okxChecksum } from "./checksum.ts"
 import { type BookMessage, OKX_BOOK_DEPTH, OkxFrameKind, decodeRestBook } from "./codec.ts"
 import { OKX_INSTRUMENTS_PATH, parseOkxInstruments } from "./instruments.ts"
 import { OkxScanner } from "./scanner.ts"

@@ -19,7 +19,8 @@ import {
   type SimulatorProtocol,
   SimulatorServer
 } from "../simulator/simulator-server.ts"
-import { CHECKSUM_DEPTH, LevelTexts, okxChecksum } from "./checksum.ts"
+import { LevelTexts } from "../level-texts.ts"
+import { CHECKSUM_DEPTH, okxChecksum } from "./checksum.ts"
 import { OKX_BOOK_DEPTH, encodeBook, encodeRestBook, encodeTrade, okxPrice, okxSize, sortedChanges } from "./codec.ts"
 import { OKX, OKX_SIM_INSTRUMENTS, renderOkxInstruments } from "./instruments.ts"
 
