@@ -56,6 +56,32 @@ const isDigit = (c: number): boolean => c >= Char.D0 && c <= Char.D9
 const isSpace = (c: number): boolean => c === Char.SPACE || c === Char.LF || c === Char.CR || c === Char.TAB
 
 /**
+ * End (exclusive) of the JSON number token at `start`, `-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?`,
+ * or −1 when there is none there. The one reading of JSON's number grammar every
+ * scanner uses.
+ */
+export const jsonNumberEnd = (text: string, start: number): number => {
+  let p = start
+  if (text.charCodeAt(p) === Char.MINUS) p++
+  const first = text.charCodeAt(p)
+  if (first === Char.D0) p++
+  else if (first >= Char.D1 && first <= Char.D9) while (isDigit(text.charCodeAt(p))) p++
+  else return -1
+  if (text.charCodeAt(p) === Char.DOT) {
+    if (!isDigit(text.charCodeAt(++p))) return -1
+    while (isDigit(text.charCodeAt(p))) p++
+  }
+  const e = text.charCodeAt(p)
+  if (e === Char.E_LOWER || e === Char.E_UPPER) {
+    const sign = text.charCodeAt(++p)
+    if (sign === Char.PLUS || sign === Char.MINUS) p++
+    if (!isDigit(text.charCodeAt(p))) return -1
+    while (isDigit(text.charCodeAt(p))) p++
+  }
+  return p
+}
+
+/**
  * True when `text` has a backslash anywhere. The cursor declines strings with escapes,
  * so a scanner whose own literal matching does not check for them hands such (never hot)
  * frames to its reference decoder up front.
@@ -177,28 +203,14 @@ export class JsonCursor {
     const text = this.text
     let p = this.pos
     if (text.charCodeAt(p) <= Char.SPACE) p = this.space()
-    const start = p
-    if (text.charCodeAt(p) === Char.MINUS) p++
-    const first = text.charCodeAt(p)
-    if (first === Char.D0) p++
-    else if (first >= Char.D1 && first <= Char.D9) while (isDigit(text.charCodeAt(p))) p++
-    else return false
-    if (text.charCodeAt(p) === Char.DOT) {
-      if (!isDigit(text.charCodeAt(++p))) return false
-      while (isDigit(text.charCodeAt(p))) p++
-    }
-    const e = text.charCodeAt(p)
-    if (e === Char.E_LOWER || e === Char.E_UPPER) {
-      const sign = text.charCodeAt(++p)
-      if (sign === Char.PLUS || sign === Char.MINUS) p++
-      if (!isDigit(text.charCodeAt(p))) return false
-      while (isDigit(text.charCodeAt(p))) p++
-    }
-    this.start = start
-    this.end = p
-    this.pos = p
+    const end = jsonNumberEnd(text, p)
+    if (end < 0) return false
+    this.start = p
+    this.end = end
+    this.pos = end
     return true
   }
+
 
   /**
    * Reads digits exactly at the cursor as a non-negative integer (no sign, no leading

@@ -18,6 +18,7 @@
  */
 import { type Instrument, parseUnitsAt } from "@hft/core"
 import { type RawJson, RawNumber, parseRawJson } from "../json-raw.ts"
+import { jsonNumberEnd } from "../json-cursor.ts"
 
 /** What a frame turned out to be. */
 export const BitfinexFrameKind = {
@@ -184,35 +185,6 @@ export const parseNumberUnits = (text: string, start: number, end: number, scale
   return shifted < 0 ? NaN : parseUnitsAt(text, start, e, shifted)
 }
 
-/** End (exclusive) of the JSON number token at `start`, or −1 when there is none. */
-const numberEnd = (text: string, start: number): number => {
-  let i = start
-  let c = text.charCodeAt(i)
-  if (c === CH_MINUS) c = text.charCodeAt(++i)
-  if (c === CH_0) {
-    c = text.charCodeAt(++i)
-  } else if (c > CH_0 && c <= CH_9) {
-    do c = text.charCodeAt(++i)
-    while (c >= CH_0 && c <= CH_9)
-  } else {
-    return -1
-  }
-  if (c === CH_DOT) {
-    const fraction = i + 1
-    do c = text.charCodeAt(++i)
-    while (c >= CH_0 && c <= CH_9)
-    if (i === fraction) return -1
-  }
-  if (c === CH_e || c === CH_E) {
-    c = text.charCodeAt(++i)
-    if (c === CH_PLUS || c === CH_MINUS) c = text.charCodeAt(++i)
-    const digits = i
-    while (c >= CH_0 && c <= CH_9) c = text.charCodeAt(++i)
-    if (i === digits) return -1
-  }
-  return i
-}
-
 const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18]
 
 /**
@@ -252,7 +224,7 @@ const scanNumber = (text: string, start: number, scale: number): number => {
     if (i === fraction) return NaN
   }
   if (c === CH_e || c === CH_E) {
-    const end = numberEnd(text, start)
+    const end = jsonNumberEnd(text, start)
     if (end < 0) return NaN
     scanEnd = end
     return parseNumberUnits(text, start, end, scale)

@@ -16,6 +16,7 @@
 import { type Instrument, type Side, ASK, BID } from "@hft/core"
 import { DecodedFrame, type FollowedSymbols, FrameKind, KrakenDecoder } from "./codec.ts"
 import { decimalUnits, rfc3339Us } from "./numbers.ts"
+import { jsonNumberEnd } from "../json-cursor.ts"
 
 /** Thrown inside the scanner when a frame is not in the shape it handles. */
 const BAIL: unknown = Symbol("bail")
@@ -28,11 +29,7 @@ const CH_LBRACE = 123
 const CH_RBRACE = 125
 const CH_LBRACKET = 91
 const CH_RBRACKET = 93
-const CH_MINUS = 45
-const CH_PLUS = 43
-const CH_DOT = 46
 const CH_0 = 48
-const CH_1 = 49
 const CH_9 = 57
 
 const K_OTHER = 0
@@ -437,28 +434,13 @@ export class KrakenScanner {
   /** Scans a JSON number; returns its start (it ends at `this.i`). */
   private number(): number {
     this.ws()
-    const text = this.text
     const start = this.i
-    let i = start
-    let c = text.charCodeAt(i)
-    if (c === CH_MINUS) c = text.charCodeAt(++i)
-    if (c === CH_0) c = text.charCodeAt(++i)
-    else if (c >= CH_1 && c <= CH_9) do c = text.charCodeAt(++i); while (isDigit(c))
-    else throw BAIL
-    if (c === CH_DOT) {
-      c = text.charCodeAt(++i)
-      if (!isDigit(c)) throw BAIL
-      do c = text.charCodeAt(++i); while (isDigit(c))
-    }
-    if (c === 101 || c === 69) {
-      c = text.charCodeAt(++i)
-      if (c === CH_PLUS || c === CH_MINUS) c = text.charCodeAt(++i)
-      if (!isDigit(c)) throw BAIL
-      do c = text.charCodeAt(++i); while (isDigit(c))
-    }
-    this.i = i
+    const end = jsonNumberEnd(this.text, start)
+    if (end < 0) throw BAIL
+    this.i = end
     return start
   }
+
 
   /** Scans a number that must be a plain unsigned 32-bit integer. */
   private uint32(): number {

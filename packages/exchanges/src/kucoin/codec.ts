@@ -18,6 +18,7 @@
  */
 import { type Instrument, type Side, ASK, BID, formatUnitsTrimmed, parseUnits, parseUnitsAt } from "@hft/core"
 import { KUCOIN_OK } from "./instruments.ts"
+import { jsonNumberEnd } from "../json-cursor.ts"
 
 /** REST path of the public connection token (`POST`). */
 export const KUCOIN_BULLET_PATH = "/api/v1/bullet-public"
@@ -128,18 +129,14 @@ export class MatchFields {
 type Resolver = (venueSymbol: string) => Instrument | undefined
 
 const CH_QUOTE = 34
-const CH_PLUS = 43
 const CH_COMMA = 44
-const CH_MINUS = 45
 const CH_DOT = 46
 const CH_0 = 48
 const CH_9 = 57
 const CH_COLON = 58
-const CH_E = 69
 const CH_LBRACKET = 91
 const CH_BACKSLASH = 92
 const CH_RBRACKET = 93
-const CH_e = 101
 const CH_LBRACE = 123
 const CH_RBRACE = 125
 
@@ -162,35 +159,6 @@ const stringEnd = (text: string, start: number): number => {
     if (c === CH_BACKSLASH || c < 32) return -1
   }
   return -1
-}
-
-/** End of the JSON number at `start`, −1 if there is none. */
-const numberEnd = (text: string, start: number): number => {
-  let i = start
-  let c = text.charCodeAt(i)
-  if (c === CH_MINUS) c = text.charCodeAt(++i)
-  if (c === CH_0) {
-    c = text.charCodeAt(++i)
-  } else if (c > CH_0 && c <= CH_9) {
-    do c = text.charCodeAt(++i)
-    while (c >= CH_0 && c <= CH_9)
-  } else {
-    return -1
-  }
-  if (c === CH_DOT) {
-    const fraction = i + 1
-    do c = text.charCodeAt(++i)
-    while (c >= CH_0 && c <= CH_9)
-    if (i === fraction) return -1
-  }
-  if (c === CH_E || c === CH_e) {
-    c = text.charCodeAt(++i)
-    if (c === CH_PLUS || c === CH_MINUS) c = text.charCodeAt(++i)
-    const digits = i
-    while (c >= CH_0 && c <= CH_9) c = text.charCodeAt(++i)
-    if (i === digits) return -1
-  }
-  return i
 }
 
 /**
@@ -223,7 +191,7 @@ const valueEnd = (text: string, start: number): number => {
   if (text.startsWith("true", start)) return start + 4
   if (text.startsWith("false", start)) return start + 5
   if (text.startsWith("null", start)) return start + 4
-  return numberEnd(text, start)
+  return jsonNumberEnd(text, start)
 }
 
 /** A non-negative integer at `start`, bare or quoted; sets {@link scanEnd}; −1 if none, not exact, or beyond 2^53. */
@@ -455,7 +423,7 @@ export class KucoinDecoder {
     for (let k = 0; k < length; k++) if (text.charCodeAt(i + 11 + k) !== text.charCodeAt(symbolStart + k)) return -1
     i += 12 + length
     if (!text.startsWith(',"time":', i)) return -1
-    i = numberEnd(text, i + 8)
+    i = jsonNumberEnd(text, i + 8)
     if (i < 0 || text.charCodeAt(i) !== CH_RBRACE) return -1
     const d = this.diff
     d.instrument = topic
