@@ -21,7 +21,7 @@ import {
   parseAmount
 } from "@hft/core"
 import type { Venue } from "@hft/exchanges"
-import { type CaptureRecord, PaperVenue, makeReplayFeed } from "@hft/paper"
+import { type CaptureRecord, type ReplayCursor, PaperVenue, makeReplayFeed, replayRecord } from "@hft/paper"
 import { marketMaker } from "@hft/strategies"
 import { OrderManager } from "./order-manager.ts"
 import { StrategyRunner } from "./strategy-runner.ts"
@@ -104,18 +104,11 @@ const pass = (venue: Venue, symbol: string, records: ReadonlyArray<CaptureRecord
   }
   let orders: OrderManager | undefined
   let frames = 0
-  let connected = false
+  const cursor: ReplayCursor = { connected: false }
   for (const record of records) {
     clock.advanceTo(record.ts)
-    if (record.kind === "rest") feed.onRest({ method: "GET", path: record.url }, 200, record.body, record.ts)
-    else if (record.body === "") {
-      if (connected) feed.onClose("capture: reconnect")
-      connected = true
-      feed.onOpen()
-    } else {
-      frames++
-      feed.onFrame(record.body, record.ts, monoNs())
-    }
+    if (record.kind === "ws" && record.body !== "") frames++
+    replayRecord(feed, record, cursor, monoNs)
     if (orders === undefined) {
       const instrument = feed.instrument(symbol)
       if (instrument !== undefined) orders = start(instrument)

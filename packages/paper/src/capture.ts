@@ -12,7 +12,7 @@
  *
  * @module
  */
-import type { MarketListener } from "@hft/core"
+import { type MarketListener, WallClock } from "@hft/core"
 import type { FeedOptions, FeedTransport, RestRequest, Venue, VenueFeed } from "@hft/exchanges"
 
 /** One capture record. */
@@ -70,6 +70,7 @@ export const parseCapture = (text: string): Array<CaptureRecord> => {
 export const recordingVenue = (venue: Venue, write: (line: string) => void): Venue => ({
   ...venue,
   makeFeed(options: FeedOptions): VenueFeed {
+    const clock = new WallClock()
     let url = ""
     const transport: FeedTransport = {
       ...options.transport,
@@ -85,7 +86,7 @@ export const recordingVenue = (venue: Venue, write: (line: string) => void): Ven
       stats: feed.stats,
       start: () => feed.start(),
       onOpen() {
-        record("ws", url, "", Math.floor(performance.timeOrigin * 1000 + performance.now() * 1000))
+        record("ws", url, "", clock.nowUs())
         feed.onOpen()
       },
       onFrame(text, recvUs, recvMonoNs) {
@@ -126,8 +127,20 @@ export interface ReplayCursor {
   connected: boolean
 }
 
-/** Feeds one record to a replay feed, as the live session would have. */
-export const replayRecord = (feed: VenueFeed, record: CaptureRecord, cursor: ReplayCursor): void => {
+/** The capture's receive time as the monotonic clock (ns): the default on replay. */
+const captureMonoNs = (record: CaptureRecord): number => record.ts * 1000
+
+/**
+ * Feeds one record to a replay feed, as the live session would have. `recvMonoNs` gives
+ * a frame's monotonic receive time: by default the capture's own time; a benchmark that
+ * measures latency through the feed passes the live monotonic clock.
+ */
+export const replayRecord = (
+  feed: VenueFeed,
+  record: CaptureRecord,
+  cursor: ReplayCursor,
+  recvMonoNs: (record: CaptureRecord) => number = captureMonoNs
+): void => {
   if (record.kind === "rest") {
     const request: RestRequest = { method: "GET", path: record.url }
     feed.onRest(request, 200, record.body, record.ts)
@@ -136,7 +149,6 @@ export const replayRecord = (feed: VenueFeed, record: CaptureRecord, cursor: Rep
     cursor.connected = true
     feed.onOpen()
   } else {
-    // On replay the capture's receive time is the clock, monotonic time included.
-    feed.onFrame(record.body, record.ts, record.ts * 1000)
+    feed.onFrame(record.body, record.ts, recvMonoNs(record))
   }
 }
