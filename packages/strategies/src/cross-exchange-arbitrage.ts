@@ -24,7 +24,7 @@
  *
  * @module
  */
-import { type Instrument, type Order, type StrategyContext, ASK, BID, LEDGER_SCALE, defineStrategy, parseUnits, pow10 } from "@hft/core"
+import { type Instrument, type Order, type StrategyContext, ASK, BID, LEDGER_SCALE, defineStrategy, isTerminal, parseUnits, pow10 } from "@hft/core"
 
 /** Parameters: the legs and the thresholds. */
 export interface CrossArbitrageParams {
@@ -271,7 +271,7 @@ const scan = (ctx: Ctx): void => {
 }
 
 const settle = (ctx: Ctx, order: Order): void => {
-  if (order.status !== "filled" && order.status !== "canceled" && order.status !== "rejected" && order.status !== "expired") return
+  if (!isTerminal(order.status)) return
   ctx.state.inFlight.delete(order.id)
   ctx.state.hedges.delete(order.id)
   const sent = ctx.state.hedgeOrders.get(order.id)

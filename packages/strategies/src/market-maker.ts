@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { type Order, type StrategyContext, ASK, BID, defineStrategy, parseUnits } from "@hft/core"
+import { type Order, type StrategyContext, ASK, BID, defineStrategy, isTerminal, parseUnits } from "@hft/core"
 
 /** Parameters: where to quote and how. Sizes are decimal text in the base asset. */
 export interface MarketMakerParams {
@@ -88,7 +88,7 @@ const requote = (ctx: Ctx): void => {
 }
 
 const forget = (ctx: Ctx, order: Order): void => {
-  if (order.status !== "filled" && order.status !== "canceled" && order.status !== "rejected" && order.status !== "expired") return
+  if (!isTerminal(order.status)) return
   if (ctx.state.bidId === order.id) ctx.state.bidId = undefined
   if (ctx.state.askId === order.id) ctx.state.askId = undefined
 }
