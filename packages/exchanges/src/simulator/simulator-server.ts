@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { type Instrument, type Side, ASK, BID, OrderBook } from "@hft/core"
+import { type Instrument, type Side, BID, OrderBook } from "@hft/core"
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
 import { WebSocket, WebSocketServer } from "ws"
@@ -318,28 +318,3 @@ export class SimulatorServer implements SimulatorHandle {
     })
   }
 }
-
-/** Renders the top `depth` levels of a side as `[price, size]` decimal-text pairs. */
-export const topLevelsAsText = (
-  book: OrderBook,
-  side: Side,
-  depth: number,
-  formatPrice: (units: number) => string,
-  formatSize: (units: number) => string
-): Array<[string, string]> => {
-  const s = book.side(side)
-  const out: Array<[string, string]> = []
-  for (let i = 0; i < depth && i < s.count; i++) out.push([formatPrice(s.priceAt(i)), formatSize(s.sizeAt(i))])
-  return out
-}
-
-/** Both sides of {@link topLevelsAsText}. */
-export const bookAsText = (
-  book: OrderBook,
-  depth: number,
-  formatPrice: (units: number) => string,
-  formatSize: (units: number) => string
-): { bids: Array<[string, string]>; asks: Array<[string, string]> } => ({
-  bids: topLevelsAsText(book, BID, depth, formatPrice, formatSize),
-  asks: topLevelsAsText(book, ASK, depth, formatPrice, formatSize)
-})
