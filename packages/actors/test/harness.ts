@@ -20,7 +20,8 @@ import {
   parseUnits
 } from "@hft/core"
 import type { FeedIncident } from "@hft/exchanges"
-import { type SimulatedMarket, fixedLatency, startSimulatedMarket } from "@hft/paper"
+import { type SimulatedMarket, startSimulatedMarket } from "@hft/exchanges"
+import { fixedLatency } from "@hft/paper"
 import { Context, type Duration, Effect, Layer, Metric } from "effect"
 import type { NodeConfig } from "../src/node-layer.ts"
 

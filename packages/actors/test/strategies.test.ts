@@ -24,7 +24,7 @@ import {
   toLedger
 } from "@hft/core"
 import { fixedLatency, type LatencyLeg } from "@hft/paper/latency"
-import { simulatedBtcUsdt } from "@hft/paper/market-model"
+import { simulatedBtcUsdt } from "@hft/exchanges"
 import { type CrossArbitrageParams, crossExchangeArbitrage } from "@hft/strategies/cross-exchange-arbitrage"
 import { type MarketMakerParams, marketMaker } from "@hft/strategies/market-maker"
 import fc from "fast-check"

@@ -40,10 +40,9 @@ import {
   SimulatedClock,
   subscriptionsOf
 } from "@hft/core"
-import { DirectFeed } from "@hft/paper/direct-feed"
 import type { PaperFees } from "@hft/paper/fees"
 import type { LatencyLeg } from "@hft/paper/latency"
-import { MarketModel, type MarketModelConfig, type MarketModelVenue } from "@hft/paper/market-model"
+import { DirectFeed, MarketModel, type MarketModelConfig, type MarketModelVenue } from "@hft/exchanges"
 import { PaperVenue } from "@hft/paper/paper-venue"
 import { type OrderIncident, OrderManager } from "../src/order-manager.ts"
 import { StrategyRunner } from "../src/strategy-runner.ts"

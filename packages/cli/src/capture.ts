@@ -6,7 +6,7 @@
  */
 import type { MarketListener } from "@hft/core"
 import { runSession, venueById } from "@hft/exchanges"
-import { recordingVenue, startSimulatedMarket } from "@hft/paper"
+import { recordingVenue, startSimulatedMarket } from "@hft/exchanges"
 import { Duration, Effect } from "effect"
 import { createWriteStream } from "node:fs"
 import { demoSymbol } from "./demo.ts"

@@ -9,7 +9,7 @@
 import { type AccountSnapshot, AccountEntity, MarketHub, StrategyEntity, TradingNode, singleNodeLayer } from "@hft/actors"
 import { type Instrument, type RiskLimits, Histogram, Portfolio, WallClock, formatUnits, parseAmount } from "@hft/core"
 import { venueById } from "@hft/exchanges"
-import { type MarketModelVenue, type SimulatedMarket, startSimulatedMarket } from "@hft/paper"
+import { type MarketModelVenue, type SimulatedMarket, startSimulatedMarket } from "@hft/exchanges"
 import { BUILT_IN_STRATEGIES } from "@hft/strategies"
 import { Deferred, Duration, Effect } from "effect"
 import { parseDurationMs } from "./duration-text.ts"

@@ -7,7 +7,7 @@
 import { NodeRuntime, NodeServices } from "@effect/platform-node"
 import { Effect } from "effect"
 import { Command, Flag } from "effect/cli"
-import { runBenchFeed, runBenchTickToTrade } from "./bench.ts"
+import { runBenchFeed, runBenchTickToTrade } from "./bench/commands.ts"
 import { runCapture } from "./capture.ts"
 import { DEFAULT_DEMO_VENUES, demoOptions, printSummary, runDemo } from "./demo.ts"
 import { parseDurationMs } from "./duration-text.ts"

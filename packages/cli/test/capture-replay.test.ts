@@ -6,7 +6,8 @@
  */
 import { type MarketListener, ASK, BID, formatUnits } from "@hft/core"
 import { VENUES, runSession } from "@hft/exchanges"
-import { benchFeed, parseCapture, recordingVenue, startSimulatedMarket } from "@hft/paper"
+import { parseCapture, recordingVenue, startSimulatedMarket } from "@hft/exchanges"
+import { benchFeed } from "../src/bench/feed-bench.ts"
 import { Duration, Effect } from "effect"
 import { describe, expect, it } from "vitest"
 import { demoSymbol } from "../src/demo.ts"

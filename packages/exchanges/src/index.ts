@@ -1,4 +1,4 @@
-/** @hft/exchanges: venue adapters, live sessions and loopback simulators. */
+/** @hft/exchanges: venue adapters, live sessions, capture record/replay, loopback simulators and the market model that drives them. */
 export * from "./connection.ts"
 export * from "./feed.ts"
 export * from "./registry.ts"
@@ -6,3 +6,8 @@ export * from "./simulator/simulator-server.ts"
 export * from "./venue.ts"
 export * from "./crc32.ts"
 export * from "./json-raw.ts"
+export * from "./capture.ts"
+export * from "./market-model/direct-feed.ts"
+export * from "./market-model/market-model.ts"
+export * from "./market-model/market-sink.ts"
+export * from "./market-model/simulated-market.ts"

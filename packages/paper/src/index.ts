@@ -1,14 +1,7 @@
-/** @hft/paper: the market model that drives simulators, and the paper venue that fills our orders against live books. */
+/** @hft/paper: the paper venue that fills our orders against live books, and its models. */
 export * from "./consumed-overlay.ts"
 export * from "./delay-line.ts"
-export * from "./direct-feed.ts"
 export * from "./fees.ts"
 export * from "./latency.ts"
-export * from "./market-model.ts"
-export * from "./market-sink.ts"
 export * from "./paper-venue.ts"
-export * from "./prng.ts"
 export * from "./queue-position.ts"
-export * from "./simulated-market.ts"
-export * from "./capture.ts"
-export * from "./feed-bench.ts"

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Prng } from "./prng.ts"
+import type { Prng } from "@hft/core"
 
 /** One latency leg, in microseconds. */
 export interface LatencyLeg {

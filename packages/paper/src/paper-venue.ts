@@ -54,13 +54,13 @@ import {
   type Side,
   type TradePrint,
   type VenueId,
+  Prng,
   feeFor
 } from "@hft/core"
 import { ConsumedOverlay } from "./consumed-overlay.ts"
 import { DelayLine } from "./delay-line.ts"
 import { BINANCE_BASE_FEES, type PaperFees } from "./fees.ts"
 import { DEFAULT_ACK_LATENCY, DEFAULT_ENTRY_LATENCY, type LatencyLeg, sampleLatencyUs } from "./latency.ts"
-import { Prng } from "./prng.ts"
 import { QueuePosition } from "./queue-position.ts"
 
 /** Receives what the paper venue sends back, after the response latency. */

@@ -15,7 +15,7 @@ import {
   type OrderRequest,
   SimulatedClock
 } from "@hft/core"
-import { DirectFeed } from "../src/direct-feed.ts"
+import { DirectFeed } from "@hft/exchanges"
 import { type LatencyLeg, ZERO_LATENCY } from "../src/latency.ts"
 import { PaperVenue, type PaperVenueListener } from "../src/paper-venue.ts"
 

@@ -1,7 +1,6 @@
 import { ASK, BID, type BookUpdate, isTerminal, type MarketListener, newOrder, type Side, SimulatedClock } from "@hft/core"
+import { DirectFeed, MarketModel, simulatedBtcUsdt } from "@hft/exchanges"
 import { describe, expect, it } from "vitest"
-import { DirectFeed } from "../src/direct-feed.ts"
-import { MarketModel, simulatedBtcUsdt } from "../src/market-model.ts"
 import { PaperVenue } from "../src/paper-venue.ts"
 import { Recorder } from "./harness.ts"
 

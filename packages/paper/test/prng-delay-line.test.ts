@@ -1,8 +1,7 @@
-import { SimulatedClock } from "@hft/core"
+import { Prng, SimulatedClock } from "@hft/core"
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { DelayLine } from "../src/delay-line.ts"
-import { Prng } from "../src/prng.ts"
 
 describe("Prng", () => {
   it("is deterministic per seed and differs across seeds", () => {

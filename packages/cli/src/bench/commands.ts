@@ -3,9 +3,9 @@
  *
  * @module
  */
-import { benchTickToTrade } from "@hft/actors"
-import { venueById } from "@hft/exchanges"
-import { benchFeed, parseCapture } from "@hft/paper"
+import { parseCapture, venueById } from "@hft/exchanges"
+import { benchFeed } from "./feed-bench.ts"
+import { benchTickToTrade } from "./tick-to-trade-bench.ts"
 import { Effect } from "effect"
 import { readFile } from "node:fs/promises"
 

@@ -33,9 +33,8 @@
  *
  * @module
  */
-import { ASK, BID, type Clock, type Instrument, OrderBook, type Side, type TimerHandle } from "@hft/core"
+import { ASK, BID, type Clock, type Instrument, OrderBook, Prng, type Side, type TimerHandle } from "@hft/core"
 import type { MarketSink } from "./market-sink.ts"
-import { Prng } from "./prng.ts"
 
 /** The BTC/USDT instrument the model defaults to: tick 0.01, size scale 8, lot 0.00001, min notional 5 USDT. */
 export const simulatedBtcUsdt = (venue: string): Instrument => ({

@@ -9,8 +9,7 @@
  * @module
  */
 import { type Instrument, type MarketListener, ASK, BID, Histogram, formatUnits, monoNs } from "@hft/core"
-import type { Venue, VenueFeed } from "@hft/exchanges"
-import { type CaptureRecord, type ReplayCursor, makeReplayFeed, replayRecord } from "./capture.ts"
+import { type CaptureRecord, type ReplayCursor, type Venue, type VenueFeed, makeReplayFeed, replayRecord } from "@hft/exchanges"
 
 /** Benchmark options. */
 export interface FeedBenchOptions {

@@ -13,7 +13,8 @@
  * @module
  */
 import { type MarketListener, WallClock } from "@hft/core"
-import type { FeedOptions, FeedTransport, RestRequest, Venue, VenueFeed } from "@hft/exchanges"
+import type { FeedOptions, FeedTransport, RestRequest, VenueFeed } from "./feed.ts"
+import type { Venue } from "./venue.ts"
 
 /** One capture record. */
 export interface CaptureRecord {

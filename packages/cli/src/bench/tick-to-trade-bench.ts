@@ -20,12 +20,10 @@ import {
   monoNs,
   parseAmount
 } from "@hft/core"
-import type { Venue } from "@hft/exchanges"
-import { type CaptureRecord, type ReplayCursor, PaperVenue, makeReplayFeed, replayRecord } from "@hft/paper"
+import { OrderManager, StrategyRunner, TradingAccount } from "@hft/actors"
+import { type CaptureRecord, type ReplayCursor, type Venue, makeReplayFeed, replayRecord } from "@hft/exchanges"
+import { PaperVenue } from "@hft/paper"
 import { marketMaker } from "@hft/strategies"
-import { OrderManager } from "./order-manager.ts"
-import { StrategyRunner } from "./strategy-runner.ts"
-import { TradingAccount } from "./trading-account.ts"
 
 /** Result of one benchmark. */
 export interface TickToTradeBenchResult {

@@ -6,7 +6,9 @@
  * @module
  */
 import { type Instrument, WallClock } from "@hft/core"
-import { type SimulatorHandle, type VenueEndpoints, venueById } from "@hft/exchanges"
+import { venueById } from "../registry.ts"
+import type { SimulatorHandle } from "../simulator/simulator-server.ts"
+import type { VenueEndpoints } from "../venue.ts"
 import { MarketModel, type MarketModelConfig, type MarketModelVenue } from "./market-model.ts"
 
 /** What to simulate. */

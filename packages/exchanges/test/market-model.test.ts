@@ -1,9 +1,9 @@
 import { ASK, BID, type Instrument, OrderBook, type Side, SimulatedClock } from "@hft/core"
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import { DirectFeed } from "../src/direct-feed.ts"
-import { MarketModel, type MarketModelConfig, type MarketModelVenue, simulatedBtcUsdt } from "../src/market-model.ts"
-import type { MarketSink } from "../src/market-sink.ts"
+import { DirectFeed } from "../src/market-model/direct-feed.ts"
+import { MarketModel, type MarketModelConfig, type MarketModelVenue, simulatedBtcUsdt } from "../src/market-model/market-model.ts"
+import type { MarketSink } from "../src/market-model/market-sink.ts"
 
 const START_US = 1_700_000_000_000_000
 
